@@ -1,0 +1,75 @@
+# Two commands do everything on a fresh Debian 12 machine (as root):
+#   make demo   - the local environment, then every deploying phase on it
+#   make test   - lint, unit, Molecule and end-to-end tests
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+STATE := $(ROOT)/.local
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+# Serialises everything that binds the host's ports (host-networked containers).
+HOSTLOCK := flock $(STATE)/host.lock
+INVENTORY ?= inventory/local
+PYTEST_ARGS ?=
+
+APT_PACKAGES := docker.io debootstrap pebble git curl openssl iproute2 util-linux \
+	ca-certificates testssl.sh chromium postgresql-client jq
+
+.PHONY: help setup local-up local-down sample-repo demo test lint unit molecule e2e bench clean
+
+help:
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: $(STATE)/apt.done $(VENV)/.done ## install what the project needs (idempotent)
+
+$(STATE)/apt.done: Makefile
+	@mkdir -p $(STATE)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: apt-get install $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@# Node.js may come from elsewhere with its own npm; Debian's only when none is there.
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@touch $@
+
+$(VENV)/.done: requirements.txt requirements-dev.txt
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	@$(VENV)/bin/python -c 'import ansible, boto3, moto, molecule' # fails loudly when the install did not
+	@touch $@
+
+local-up: setup ## start dockerd, the host container, moto and pebble
+	@$(ROOT)/scripts/local-up.sh
+
+local-down: ## stop what local-up started (and nothing else)
+	@$(ROOT)/scripts/local-down.sh
+
+sample-repo: ## the sample application as a git repository in .cache/sample-app
+	@$(ROOT)/examples/make-sample-repo.sh $(ROOT)/.cache/sample-app >/dev/null
+
+demo: local-up sample-repo ## run every deploying phase on the local environment
+	@mkdir -p $(STATE)/logs
+	@$(HOSTLOCK) ansible-playbook -i $(INVENTORY) playbooks/site.yml | tee $(STATE)/logs/demo.log
+	@$(ROOT)/scripts/demo-summary.sh
+
+lint: setup ## ansible-lint (production profile), yamllint, ruff
+	yamllint -s .
+	ruff check .
+	ruff format --check .
+	ansible-lint --profile production
+
+unit: setup ## unit tests: custom modules against moto in-process, templates
+	pytest tests/unit $(PYTEST_ARGS)
+
+test: setup ## every test: lint, then pytest (unit, Molecule scenarios, end to end)
+	$(MAKE) lint
+	$(MAKE) local-up
+	$(HOSTLOCK) pytest tests $(PYTEST_ARGS)
+
+bench: local-up sample-repo ## benchmark figures into bench/results.json
+	$(HOSTLOCK) python bench/run.py --out bench/results.json
+
+clean: local-down
+	rm -rf .cache .local/logs

@@ -1,0 +1,1 @@
+"""Masclet Imperi sample backend."""

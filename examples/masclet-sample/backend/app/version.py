@@ -1,0 +1,1 @@
+APP_VERSION = "1.0.0"

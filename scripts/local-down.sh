@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Stop the local stand-ins that local-up.sh started, and nothing else: a dockerd
+# that was already running, or a container this project did not create, stays.
+# Usage: local-down.sh [--only NAME]   (NAME: container, pebble, challtestsrv, moto, dockerd)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/local-env.sh
+. "$ROOT/scripts/local-env.sh"
+
+only=${2:-}
+[ "${1:-}" = "--only" ] || only=""
+
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+stop_pid() { # name
+  local f="$STATE/$1.pid"
+  [ -f "$f" ] || return 0
+  local pid
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "local-down: stopped $1"
+  fi
+  rm -f "$f"
+}
+
+if want container && docker info >/dev/null 2>&1; then
+  # Only a container carrying this project's label is ours to remove.
+  if [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$CONTAINER" 2>/dev/null)" = masclet ]; then
+    docker rm -f "$CONTAINER" >/dev/null && echo "local-down: removed $CONTAINER"
+  fi
+fi
+for name in pebble challtestsrv moto; do want "$name" && stop_pid "$name"; done
+if want dockerd; then stop_pid dockerd; fi
+exit 0

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Start the local stand-ins for AWS and the EC2 host: dockerd, the Debian 12
+# systemd image, the host container, moto (AWS API) and pebble (ACME).
+# Idempotent: what already runs is left alone. Only what this project starts is
+# recorded in $STATE so that local-down.sh stops exactly that.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/local-env.sh
+. "$ROOT/scripts/local-env.sh"
+
+mkdir -p "$STATE"
+STARTED_NOW=()
+
+die() {
+  echo "local-up: $*" >&2
+  # Leave nothing half-running: undo what this invocation started.
+  for what in "${STARTED_NOW[@]:-}"; do
+    [ -n "$what" ] && "$ROOT/scripts/local-down.sh" --only "$what" >/dev/null 2>&1 || true
+  done
+  exit 1
+}
+
+port_busy() { # port -> 0 when something listens on 127.0.0.1:port (tcp or udp)
+  ss -Hltnu "( sport = :$1 )" 2>/dev/null | grep -q .
+}
+
+wait_for() { # seconds, description, command...
+  local n=$1 what=$2; shift 2
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
+  die "$what did not become ready in ${n}s (log: $STATE)"
+}
+
+ours_alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+
+start_bg() { # name, command... (runs detached, pid recorded)
+  local name=$1; shift
+  setsid "$@" >"$STATE/$name.log" 2>&1 < /dev/null &
+  echo $! >"$STATE/$name.pid"
+  STARTED_NOW+=("$name")
+}
+
+# --- dockerd -----------------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
+  command -v dockerd >/dev/null || die "dockerd is not installed (run: make setup)"
+  start_bg dockerd dockerd
+  wait_for 60 dockerd docker info
+fi
+
+# --- the Debian 12 systemd image ---------------------------------------------
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  "$ROOT/scripts/build-image.sh" || die "image build failed: see the lines above"
+fi
+
+# --- moto: the local AWS API ---------------------------------------------------
+if ! ours_alive moto; then
+  port_busy "$MOTO_PORT" && die "port $MOTO_PORT is taken by another program; moto cannot start"
+  [ -x "$VENV/bin/moto_server" ] || die "moto_server missing from $VENV (run: make setup)"
+  start_bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+  wait_for 30 "moto on 127.0.0.1:$MOTO_PORT" curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/"
+fi
+
+# --- pebble: the local ACME CA, and its DNS ---------------------------------
+if ! ours_alive challtestsrv; then
+  for p in 8053 8055; do
+    port_busy "$p" && die "port $p is taken by another program; pebble-challtestsrv cannot start"
+  done
+  # Every name resolves to 127.0.0.1, so http-01 lands on the host container's nginx.
+  start_bg challtestsrv pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+    -dns01 127.0.0.1:8053 -management 127.0.0.1:8055 \
+    -http01 "" -https01 "" -tlsalpn01 ""
+  wait_for 20 "pebble-challtestsrv on 127.0.0.1:8053" port_busy 8053
+fi
+if ! ours_alive pebble; then
+  for p in "$PEBBLE_PORT" 15000; do
+    port_busy "$p" && die "port $p is taken by another program; pebble cannot start"
+  done
+  "$ROOT/scripts/pebble-cert.sh" "$STATE/pebble" || die "could not create pebble's TLS certificate"
+  # No artificial sleeps and no nonce rejections: tests want speed, not chaos.
+  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=100 \
+    start_bg pebble pebble -config "$STATE/pebble/pebble-config.json" -dnsserver 127.0.0.1:8053
+  wait_for 30 "pebble on 127.0.0.1:$PEBBLE_PORT" curl -fsS --cacert "$STATE/pebble/ca.pem" \
+    "https://127.0.0.1:$PEBBLE_PORT/dir"
+fi
+
+# --- the host container (a t2.micro stand-in) -----------------------------------
+state=absent
+if docker container inspect "$CONTAINER" >/dev/null 2>&1; then
+  state=$(docker container inspect -f '{{.State.Status}}' "$CONTAINER")
+fi
+case "$state" in
+  running) ;;
+  absent)
+    "$ROOT/scripts/run-host-container.sh" "$CONTAINER" || die "the host container did not start"
+    STARTED_NOW+=("container") ;;
+  *)
+    docker start "$CONTAINER" >/dev/null || die "the host container $CONTAINER would not start"
+    STARTED_NOW+=("container") ;;
+esac
+wait_for 60 "systemd in $CONTAINER" sh -c \
+  "docker exec $CONTAINER systemctl is-system-running | grep -Eq 'running|degraded'"
+
+echo "local-up: dockerd, image $IMAGE, $CONTAINER, moto :$MOTO_PORT, pebble :$PEBBLE_PORT ready"
