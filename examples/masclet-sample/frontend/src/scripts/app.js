@@ -1,7 +1,8 @@
 // Log in against the API, then list the animals. The API base URL comes from the
 // <meta name="api-url"> tag baked in at build time ('' means same origin).
+import { COLUMNS } from '../columns.js';
+
 const api = document.querySelector('meta[name="api-url"]')?.content ?? '';
-const COLUMNS = ['id', 'nom', 'genere', 'estat', 'dob', 'explotacio'];
 
 function setStatus(text) {
   document.getElementById('status').textContent = text;
@@ -27,7 +28,7 @@ async function loadAnimals(token) {
   body.replaceChildren(
     ...animals.map((animal) => {
       const row = document.createElement('tr');
-      for (const key of COLUMNS) {
+      for (const [key] of COLUMNS) {
         const cell = document.createElement('td');
         cell.className = key;
         cell.textContent = animal[key] ?? '';

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make-sample-repo.sh DEST
+# Builds a fresh git repository of the sample application at DEST (removed first if it exists):
+#   v1.0.0        base (examples/masclet-sample)            branch main
+#   v2.0.0        + releases/v2 overlay (schema change)     branch main ends here
+#   v2.0.1-broken + releases/broken overlay (/health 500)   branch broken only
+# Commit dates are fixed, so the same sources always give the same commit ids.
+set -euo pipefail
+
+[[ $# -eq 1 && -n $1 ]] || { echo "usage: $0 DEST" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dest=$1
+case $(realpath -m "$dest") in
+  / | "$HOME" | "$here" | "$here"/*) echo "refusing to use $dest" >&2; exit 2 ;;
+esac
+rm -rf "$dest"
+mkdir -p "$dest"
+
+g() {
+  git -C "$dest" -c user.name=sample -c user.email=sample@example.invalid \
+    -c commit.gpgsign=false -c tag.gpgsign=false "$@"
+}
+
+overlay() {
+  tar -C "$1" --exclude=node_modules --exclude=dist --exclude=.astro --exclude=__pycache__ \
+    --exclude=.env --exclude=logs --exclude=imports --exclude=backups -cf - . \
+    | tar -C "$dest" -xf -
+}
+
+release() { # release TAG DATE MESSAGE
+  export GIT_AUTHOR_DATE=$2 GIT_COMMITTER_DATE=$2
+  g add -A
+  g commit -q -m "$3"
+  g tag -a "$1" -m "$3"
+}
+
+g init -q
+g symbolic-ref HEAD refs/heads/main
+overlay "$here/masclet-sample"
+release v1.0.0 "2025-03-01T10:00:00Z" "Masclet Imperi sample 1.0.0"
+overlay "$here/releases/v2"
+release v2.0.0 "2025-06-01T10:00:00Z" "2.0.0: animals.pes (weight) column, aerich migration 1"
+g checkout -q -b broken
+overlay "$here/releases/broken"
+release v2.0.1-broken "2025-06-02T10:00:00Z" "2.0.1-broken: /health always answers 500"
+g checkout -q main
+echo "sample repository ready at $dest:"
+g log --oneline --decorate --all

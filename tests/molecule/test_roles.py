@@ -1,0 +1,49 @@
+"""Every role's Molecule scenario on the Debian 12 systemd image.
+
+Each step runs on its own so that the check-mode run can be held to the same
+standard as idempotence: on a converged host `--check --diff` changes nothing.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run
+from tests.recap import changed_by_host
+
+ROLES = sorted(p.parts[-4] for p in ROOT.glob("roles/*/molecule/default/molecule.yml"))
+
+
+def molecule(role: str, action: str):
+    return run(["molecule", action], cwd=ROOT / "roles" / role, timeout=2400)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_scenario(role: str):
+    try:
+        for action in ("destroy", "create", "prepare", "converge", "idempotence"):
+            proc = molecule(role, action)
+            assert proc.returncode == 0, (
+                f"molecule {action} failed for {role}:\n{proc.stdout[-8000:]}"
+            )
+        proc = molecule(role, "check")
+        assert proc.returncode == 0, f"check mode failed for {role}:\n{proc.stdout[-8000:]}"
+        changed = changed_by_host(proc.stdout)
+        assert not any(changed.values()), (
+            f"--check --diff reports changes on a converged host: {changed}\n" + proc.stdout[-8000:]
+        )
+        proc = molecule(role, "verify")
+        assert proc.returncode == 0, f"molecule verify failed for {role}:\n{proc.stdout[-8000:]}"
+    finally:
+        molecule(role, "destroy")
+
+
+def test_every_role_has_a_scenario():
+    roles = sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir())
+    assert roles == ROLES, "a role without molecule/default/molecule.yml"
+    for role in roles:
+        for required in ("meta/argument_specs.yml", "README.md", "defaults/main.yml"):
+            assert (ROOT / "roles" / role / required).is_file(), (
+                f"roles/{role}/{required} is missing"
+            )
+    assert Path(ROOT / ".config/molecule/config.yml").is_file()

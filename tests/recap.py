@@ -1,0 +1,17 @@
+"""Read Ansible's PLAY RECAP so tests can assert what a run changed."""
+
+import re
+
+_RECAP = re.compile(
+    r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
+)
+
+
+def changed_by_host(output: str) -> dict[str, int]:
+    """Return {host: changed} summed over every recap in the output."""
+    totals: dict[str, int] = {}
+    for host, _ok, changed, _unreachable, _failed in _RECAP.findall(output):
+        totals[host] = totals.get(host, 0) + int(changed)
+    if not totals:
+        raise AssertionError("no PLAY RECAP in the output:\n" + output[-3000:])
+    return totals
