@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dest=$1
 case $(realpath -m "$dest") in
-  / | "$HOME" | "$here" | "$here"/*) echo "refusing to use $dest" >&2; exit 2 ;;
+  / | "${HOME:-/}" | "$here" | "$here"/*) echo "refusing to use $dest" >&2; exit 2 ;;
 esac
 rm -rf "$dest"
 mkdir -p "$dest"
@@ -22,9 +22,9 @@ g() {
 }
 
 overlay() {
-  tar -C "$1" --exclude=node_modules --exclude=dist --exclude=.astro --exclude=__pycache__ \
-    --exclude=.env --exclude=logs --exclude=imports --exclude=backups -cf - . \
-    | tar -C "$dest" -xf -
+  local skip
+  skip=(node_modules dist .astro .venv .ruff_cache __pycache__ .env logs imports backups)
+  tar -C "$1" "${skip[@]/#/--exclude=}" -cf - . | tar -C "$dest" -xf -
 }
 
 release() { # release TAG DATE MESSAGE
