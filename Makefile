@@ -52,7 +52,7 @@ sample-repo: ## the sample application as a git repository in .cache/sample-app
 demo: local-up sample-repo ## run every deploying phase on the local environment
 	@mkdir -p $(STATE)/logs
 	@$(HOSTLOCK) ansible-playbook -i $(INVENTORY) playbooks/site.yml | tee $(STATE)/logs/demo.log
-	@$(ROOT)/scripts/demo-summary.sh
+	@python3 $(ROOT)/scripts/demo_summary.py $(STATE)/logs/demo.log
 
 lint: setup ## ansible-lint (production profile), yamllint, ruff
 	yamllint -s .

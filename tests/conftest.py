@@ -14,9 +14,14 @@ def root() -> Path:
     return ROOT
 
 
-def run(cmd, *, cwd=ROOT, env=None, check=False, timeout=3600):
-    """Run a command, return the CompletedProcess with stdout+stderr merged."""
+def run(cmd, *, cwd=ROOT, env=None, unset_prefix=None, check=False, timeout=3600):
+    """Run a command, return the CompletedProcess with stdout+stderr merged.
+
+    ``unset_prefix`` drops inherited variables starting with it (e.g. "AWS_").
+    """
     full_env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    if unset_prefix:
+        full_env = {k: v for k, v in full_env.items() if not k.startswith(unset_prefix)}
     full_env.update(env or {})
     proc = subprocess.run(
         cmd,
