@@ -8,6 +8,8 @@ VENV := $(ROOT)/.venv
 STATE := $(ROOT)/.local
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+# Caches shared with the test containers (apt archives and lists).
+export MASCLET_CACHE ?= $(ROOT)/.cache
 # Serialises everything that binds the host's ports (host-networked containers).
 HOSTLOCK := flock $(STATE)/host.lock
 INVENTORY ?= inventory/local

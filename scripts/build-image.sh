@@ -34,6 +34,9 @@ for unit in getty@tty1.service console-getty.service systemd-modules-load.servic
 done
 echo masclet-local >"$rootfs/etc/hostname"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+# An empty package list must look old, or apt's cache_valid_time takes the
+# fresh directory for a fresh update and installs find nothing.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 
 tar -C "$rootfs" -c . | docker import --change 'CMD ["/lib/systemd/systemd"]' \
   --change 'ENV container=docker' - "$IMAGE" >/dev/null

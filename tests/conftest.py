@@ -19,7 +19,12 @@ def run(cmd, *, cwd=ROOT, env=None, unset_prefix=None, check=False, timeout=3600
 
     ``unset_prefix`` drops inherited variables starting with it (e.g. "AWS_").
     """
-    full_env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    full_env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        MASCLET_CACHE=os.environ.get("MASCLET_CACHE", str(ROOT / ".cache")),
+    )
     if unset_prefix:
         full_env = {k: v for k, v in full_env.items() if not k.startswith(unset_prefix)}
     full_env.update(env or {})
