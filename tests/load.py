@@ -1,0 +1,90 @@
+"""A bounded load generator for loopback only.
+
+It sends GET requests to 127.0.0.1 with the site's name in SNI and Host, from a
+few threads, until told to stop, or until its request or time budget runs out,
+whichever comes first. It counts every request and every failure (a non-2xx
+answer or a connection error), keeping a few examples of what failed.
+"""
+
+import threading
+import time
+from collections import Counter
+
+import urllib3
+
+LOOPBACK = "127.0.0.1"
+
+
+class Load:
+    def __init__(
+        self,
+        host_name: str,
+        path: str = "/health",
+        *,
+        port: int = 443,
+        ca_certs: str | None = None,
+        threads: int = 4,
+        max_requests: int = 20000,
+        max_seconds: float = 300.0,
+    ):
+        self.path = path
+        self.max_requests = max_requests
+        self.deadline = time.monotonic() + max_seconds
+        self.threads = threads
+        self.pool = urllib3.HTTPSConnectionPool(
+            LOOPBACK,
+            port,
+            maxsize=threads,
+            server_hostname=host_name,
+            assert_hostname=host_name,
+            ca_certs=ca_certs,
+            cert_reqs="CERT_REQUIRED" if ca_certs else "CERT_NONE",
+            headers={"Host": host_name},
+            retries=False,
+            timeout=urllib3.Timeout(connect=5, read=30),
+        )
+        self.requests = 0
+        self.failed = 0
+        self.versions: Counter = Counter()
+        self.failures: list[str] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+
+    def _take_ticket(self) -> bool:
+        with self._lock:
+            if self.requests >= self.max_requests or time.monotonic() > self.deadline:
+                return False
+            self.requests += 1
+            return True
+
+    def _work(self) -> None:
+        while not self._stop.is_set() and self._take_ticket():
+            try:
+                response = self.pool.request("GET", self.path)
+                ok = 200 <= response.status < 300
+                detail = f"HTTP {response.status}"
+                if ok and response.headers.get("content-type", "").startswith("application/json"):
+                    version = (response.json() or {}).get("version")
+                    with self._lock:
+                        self.versions[version] += 1
+            except Exception as exc:  # a refused or reset connection is a failure to count
+                ok, detail = False, repr(exc)
+            if not ok:
+                with self._lock:
+                    self.failed += 1
+                    if len(self.failures) < 10:
+                        self.failures.append(detail)
+
+    def __enter__(self) -> "Load":
+        for _ in range(self.threads):
+            worker = threading.Thread(target=self._work, daemon=True)
+            worker.start()
+            self._workers.append(worker)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join(timeout=60)
+        self.pool.close()
