@@ -1,0 +1,145 @@
+"""The whole site on the embedded default: a fresh 1 GiB Debian 12 host, the
+local AWS API and pebble, deployed by playbooks/site.yml as `make demo` does.
+
+Tests talk to 127.0.0.1 only; the site's name travels in SNI and Host.
+"""
+
+import json
+import ssl
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import urllib3
+
+from tests.conftest import ROOT, run
+from tests.recap import changed_by_host
+
+API = "api.masclet.test"
+CONTAINER = "masclet-local"
+LOGS = ROOT / ".local" / "logs"
+
+
+def playbook(name: str, *extra: str, log: str | None = None, timeout: int = 3600):
+    """Run playbooks/<name>.yml on the local inventory; keep its output in .local/logs."""
+    proc = run(
+        ["ansible-playbook", "-i", "inventory/local", f"playbooks/{name}.yml", *extra],
+        timeout=timeout,
+    )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / f"{log or name}.log").write_text(proc.stdout)
+    return proc
+
+
+def pebble_roots() -> Path:
+    """pebble makes a new issuing root at every start: fetch the current one."""
+    ctx = ssl.create_default_context(cafile=str(ROOT / ".local/pebble/ca.pem"))
+    path = ROOT / ".local" / "pebble-roots.pem"
+    with urllib.request.urlopen("https://127.0.0.1:15000/roots/0", context=ctx, timeout=10) as r:
+        path.write_bytes(r.read())
+    return path
+
+
+class Api:
+    """HTTPS to the API through nginx on 127.0.0.1:443, verified against pebble's root."""
+
+    def __init__(self, ca_certs: Path):
+        self.ca_certs = str(ca_certs)
+        self.pool = urllib3.HTTPSConnectionPool(
+            "127.0.0.1",
+            443,
+            server_hostname=API,
+            assert_hostname=API,
+            ca_certs=self.ca_certs,
+            cert_reqs="CERT_REQUIRED",
+            retries=False,
+            timeout=urllib3.Timeout(connect=5, read=60),
+        )
+
+    def request(self, method, path, *, token=None, headers=None, **kw):
+        all_headers = {"Host": API, **(headers or {})}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        return self.pool.request(method, path, headers=all_headers, **kw)
+
+    def login(self, username: str, password: str) -> str:
+        r = self.request(
+            "POST",
+            "/api/v1/auth/login",
+            fields={"username": username, "password": password},
+            encode_multipart=False,
+        )
+        assert r.status == 200, f"login as {username}: HTTP {r.status} {r.data[:200]!r}"
+        return r.json()["access_token"]
+
+    def wait_healthy(self, seconds: float = 120) -> dict:
+        deadline = time.monotonic() + seconds
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                r = self.request("GET", "/health")
+                if r.status == 200:
+                    return r.json()
+                last = f"HTTP {r.status}"
+            except Exception as exc:  # the host may still be booting
+                last = repr(exc)
+            time.sleep(1)
+        raise AssertionError(f"/health did not answer 200 within {seconds}s: {last}")
+
+
+def secret(name: str) -> str:
+    return (ROOT / ".local" / "secrets" / name).read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def deployed():
+    """A fresh host, then site.yml twice: the second run must change nothing."""
+    run(["docker", "rm", "-f", CONTAINER])
+    run(["scripts/local-up.sh"], check=True)
+    run(["examples/make-sample-repo.sh", str(ROOT / ".cache/sample-app")], check=True)
+    first = playbook("site", log="e2e-site-first")
+    assert first.returncode == 0, first.stdout[-8000:]
+    second = playbook("site", log="e2e-site-second")
+    assert second.returncode == 0, second.stdout[-8000:]
+    changed = changed_by_host(second.stdout)
+    assert not any(changed.values()), f"a second site.yml changed something: {changed}"
+    return {"first": first.stdout, "second": second.stdout}
+
+
+@pytest.fixture(scope="session")
+def api(deployed) -> Api:
+    client = Api(pebble_roots())
+    client.wait_healthy()
+    return client
+
+
+@pytest.fixture(scope="session")
+def admin_token(api) -> str:
+    return api.login("admin", secret("admin-password"))
+
+
+def psql(sql: str) -> str:
+    """Run SQL in the application's database on the host, as postgres."""
+    proc = run(
+        [
+            "docker",
+            "exec",
+            CONTAINER,
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-d",
+            "masclet",
+            "-Atc",
+            sql,
+        ],
+        check=True,
+    )
+    return proc.stdout.strip()
+
+
+def to_json(data: bytes):
+    return json.loads(data.decode())

@@ -1,0 +1,203 @@
+"""The deployed site as a user sees it: HTTPS, headers, the API through nginx,
+the published frontend, a real browser, and no secret in the output."""
+
+import csv
+import io
+import json
+import subprocess
+import uuid
+
+import boto3
+import pytest
+import urllib3
+
+from tests.conftest import ROOT, run
+from tests.e2e.conftest import API, CONTAINER, secret
+
+SECURITY_HEADERS = {
+    "strict-transport-security": "max-age=",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "",
+    "content-security-policy": "frame-ancestors",
+    "permissions-policy": "",
+}
+
+
+def test_https_serves_a_certificate_issued_by_pebble(api):
+    r = api.request("GET", "/health")
+    assert r.status == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    pem = subprocess.run(
+        ["openssl", "s_client", "-connect", "127.0.0.1:443", "-servername", API],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=20,
+    ).stdout
+    assert "Pebble Intermediate" in pem or "Pebble" in pem, pem[:1500]
+
+
+def test_http_answers_only_with_a_redirect_to_https(deployed):
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", 80, retries=False)
+    r = pool.request("GET", "/api/v1/animals?x=1", headers={"Host": API}, redirect=False)
+    assert r.status == 301
+    assert r.headers["location"] == f"https://{API}/api/v1/animals?x=1"
+
+
+@pytest.mark.parametrize("path,status", [("/health", 200), ("/no-such-page", 404)])
+def test_security_headers_on_success_and_error(api, path, status):
+    r = api.request("GET", path)
+    assert r.status == status
+    for name, fragment in SECURITY_HEADERS.items():
+        assert name in r.headers, f"{name} missing on {path}"
+        assert fragment in r.headers[name]
+    assert "nginx/" not in r.headers.get("server", "")
+
+
+def test_the_default_admin_password_no_longer_works(api):
+    r = api.request(
+        "POST",
+        "/api/v1/auth/login",
+        fields={"username": "admin", "password": "admin123"},
+        encode_multipart=False,
+    )
+    assert r.status == 401
+
+
+def test_login_create_import_and_read_back(api, admin_token):
+    name = f"E2E-{uuid.uuid4().hex[:8]}"
+    r = api.request(
+        "POST",
+        "/api/v1/animals",
+        token=admin_token,
+        body=json.dumps({"nom": name, "genere": "F", "estat": "OK", "explotacio": "Gurans"}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status in (200, 201), r.data[:300]
+
+    rows = [
+        [f"{name}-csv-{i}", "M" if i % 2 else "F", "OK", "01/02/2020", "Gurans"] for i in range(25)
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["nom", "genere", "estat", "dob", "explotacio"])
+    writer.writerows(rows)
+    r = api.request(
+        "POST",
+        "/api/v1/imports/csv",
+        token=admin_token,
+        fields={"description": "e2e", "file": (f"{name}.csv", out.getvalue().encode(), "text/csv")},
+    )
+    assert r.status in (200, 201), r.data[:300]
+    imported = r.json()
+    assert imported["rows"] == 25
+
+    r = api.request("GET", "/api/v1/animals?limit=1000", token=admin_token)
+    names = {a["nom"] for a in r.json()}
+    assert name in names and f"{name}-csv-24" in names
+
+    stored = run(["docker", "exec", CONTAINER, "ls", "/srv/masclet/shared/imports"], check=True)
+    assert imported["file"].split("/")[-1] in stored.stdout.split()
+    count = run(
+        [
+            "docker",
+            "exec",
+            CONTAINER,
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-d",
+            "masclet",
+            "-Atc",
+            f"SELECT count(*) FROM animals WHERE nom LIKE '{name}%'",
+        ],
+        check=True,
+    )
+    assert count.stdout.strip() == "26"
+
+
+def frontend_bucket() -> str:
+    return "masclet-local-frontend"
+
+
+def test_frontend_in_local_s3_has_types_caching_and_the_api_url(deployed):
+    s3 = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:4566",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=frontend_bucket())["Contents"]]
+    expected_type = {
+        ".html": "text/html",
+        ".js": "javascript",
+        ".css": "text/css",
+        ".svg": "image/svg+xml",
+    }
+    seen = set()
+    for key in keys:
+        head = s3.head_object(Bucket=frontend_bucket(), Key=key)
+        for suffix, ctype in expected_type.items():
+            if key.endswith(suffix):
+                seen.add(suffix)
+                assert ctype in head["ContentType"], (key, head["ContentType"])
+        if key.startswith("_astro/"):
+            assert (
+                "immutable" in head["CacheControl"] and "max-age=31536000" in head["CacheControl"]
+            )
+        if key.endswith(".html"):
+            assert "no-cache" in head["CacheControl"], (key, head.get("CacheControl"))
+    assert seen == set(expected_type), f"missing types in the build: {set(expected_type) - seen}"
+    index = s3.get_object(Bucket=frontend_bucket(), Key="index.html")["Body"].read().decode()
+    assert f"https://{API}" in index
+
+
+def test_secrets_never_appear_in_the_output(deployed):
+    logs = deployed["first"] + deployed["second"]
+    for name in ("db-password", "secret-key", "admin-password"):
+        value = secret(name)
+        assert len(value) >= 20
+        assert value not in logs, f"the {name} appears in the ansible output"
+
+
+def test_testssl_finds_no_vulnerability_and_only_tls12_tls13(deployed, tmp_path):
+    report = tmp_path / "testssl.json"
+    subprocess.run(
+        [
+            "testssl",
+            "--quiet",
+            "--color",
+            "0",
+            "--warnings",
+            "off",
+            "--nodns",
+            "none",
+            "--protocols",
+            "--vulnerable",
+            "--jsonfile",
+            str(report),
+            "127.0.0.1:443",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    findings = json.loads(report.read_text())
+    by_id = {f["id"]: f for f in findings}
+    offered = {
+        p
+        for p in ("SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3")
+        if "offered" in by_id[p]["finding"] and "not offered" not in by_id[p]["finding"]
+    }
+    assert offered == {"TLS1_2", "TLS1_3"}, {
+        p: by_id[p]["finding"] for p in by_id if p.startswith(("SSL", "TLS"))
+    }
+    bad = [f for f in findings if f["severity"] in ("MEDIUM", "HIGH", "CRITICAL")]
+    assert not bad, bad
+    (ROOT / ".local/logs").mkdir(parents=True, exist_ok=True)
+    (ROOT / ".local/logs/testssl.json").write_text(report.read_text())
