@@ -1,0 +1,104 @@
+"""Whole-site figures on the embedded default (issue: end to end, under load).
+
+converge_fresh_s   fresh host -> serving (site.yml on a new container)
+converge_noop_s    site.yml again, nothing to change
+redeploy_s         a new backend release (v2.0.0) while a bounded load runs
+deploy_requests / deploy_failed_requests   that load's count and failures
+rollback_s         playbooks/rollback.yml back to the previous release
+peak_memory_mb     the host container's peak resident memory (cgroup, page cache
+                   excluded) sampled during the redeploy under load
+memory_limit_hits  times the container reached its 1 GiB limit (cgroup failcnt)
+backup_s / restore_s   playbooks/backup.yml and restore.yml with 100,000 animals
+"""
+
+import glob
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.conftest import run as sh
+from tests.e2e.conftest import API, CONTAINER, Api, pebble_roots, playbook, psql
+from tests.load import Load
+from tests.recap import changed_by_host
+
+
+def timed(name: str, *extra: str) -> tuple[float, str]:
+    start = time.monotonic()
+    proc = playbook(name, *extra, log=f"bench-{name}")
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{proc.stdout[-4000:]}")
+    return round(elapsed, 1), proc.stdout
+
+
+def memory_dir() -> Path:
+    cid = sh(["docker", "inspect", "-f", "{{.Id}}", CONTAINER], check=True).stdout.strip()
+    for pattern in (
+        f"/sys/fs/cgroup/memory/docker/{cid}",
+        f"/sys/fs/cgroup/memory/*/docker-{cid}.scope",
+    ):
+        found = glob.glob(pattern)
+        if found:
+            return Path(found[0])
+    raise RuntimeError("the container's memory cgroup was not found")
+
+
+class MemorySampler(threading.Thread):
+    """Samples resident memory (rss + shmem, no page cache) every 200 ms."""
+
+    def __init__(self, cgroup: Path):
+        super().__init__(daemon=True)
+        self.cgroup, self.peak, self.done = cgroup, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            stat = dict(
+                line.split() for line in (self.cgroup / "memory.stat").read_text().splitlines()
+            )
+            resident = int(stat["total_rss"]) + int(stat.get("total_shmem", 0))
+            self.peak = max(self.peak, resident)
+            time.sleep(0.2)
+
+
+def run_bench(workdir: Path) -> dict:
+    figures: dict = {}
+    sh(["docker", "rm", "-f", CONTAINER])
+    sh(["scripts/local-up.sh"], check=True)
+    sh(["examples/make-sample-repo.sh", str(ROOT / ".cache/sample-app")], check=True)
+
+    figures["converge_fresh_s"], _ = timed("site")
+    figures["converge_noop_s"], out = timed("site")
+    if any(changed_by_host(out).values()):
+        raise RuntimeError("the no-op converge changed something")
+
+    api = Api(pebble_roots())
+    api.wait_healthy()
+    cgroup = memory_dir()
+    failcnt_before = int((cgroup / "memory.failcnt").read_text())
+    sampler = MemorySampler(cgroup)
+    sampler.start()
+    with Load(API, ca_certs=api.ca_certs, threads=4, max_requests=100000, max_seconds=600) as load:
+        figures["redeploy_s"], _ = timed("backend", "-e", "app_version=v2.0.0")
+    sampler.done.set()
+    sampler.join()
+    figures["deploy_requests"] = load.requests
+    figures["deploy_failed_requests"] = load.failed
+    figures["peak_memory_mb"] = round(sampler.peak / 2**20, 1)
+    figures["memory_limit_hits"] = int((cgroup / "memory.failcnt").read_text()) - failcnt_before
+
+    figures["rollback_s"], _ = timed("rollback")
+
+    psql(
+        "INSERT INTO animals (nom, genere, estat, explotacio, created_at, updated_at) "
+        "SELECT 'bench-' || g, CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END, 'OK', 'Gurans',"
+        " now(), now() FROM generate_series(1, 100000) AS g"
+    )
+    figures["backup_s"], _ = timed("backup")
+    figures["restore_s"], _ = timed("restore")
+    return figures
+
+
+def run(workdir: Path) -> dict:
+    """Entry point for bench/run.py."""
+    return run_bench(workdir)
