@@ -49,7 +49,10 @@ fi
 
 # --- the Debian 12 systemd image ---------------------------------------------
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  "$ROOT/scripts/build-image.sh" || die "image build failed: see the lines above"
+  # debootstrap and the import need about 1 GiB; refuse early rather than half-build.
+  free_mb=$(df -Pm /var/tmp | awk 'NR==2 {print $4}')
+  [ "$free_mb" -ge 2048 ] || die "only ${free_mb} MiB free in /var/tmp; the image build needs 2048"
+  "$ROOT/scripts/build-image.sh" || die "image build failed (debootstrap log: $STATE/debootstrap.log)"
 fi
 
 # --- moto: the local AWS API ---------------------------------------------------
