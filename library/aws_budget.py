@@ -152,6 +152,12 @@ _HINTS = {
 }
 
 
+def _warn(module, message):
+    """Warn once: AnsibleAWSModule.warn also copies warnings into the result, which
+    ansible-core 2.19 shows twice and flags as deprecated."""
+    getattr(module, "_module", module).warn(message)
+
+
 def _aws_fail(module, exc, action):
     """fail_json with one actionable line for the errors an operator can fix."""
     code = ""
@@ -237,9 +243,10 @@ class Budget:
         except Exception as exc:
             if _is_missing_api(exc):
                 self.subscribers_known = False
-                self.module.warn(
+                _warn(
+                    self.module,
                     "this AWS endpoint does not answer DescribeSubscribersForNotification: "
-                    "the subscribers of existing budget notifications were left as they are"
+                    "the subscribers of existing budget notifications were left as they are",
                 )
                 return None
             if botocore is not None and isinstance(exc, botocore.exceptions.ClientError):
@@ -253,7 +260,7 @@ def _state_view(budget, notifications):
         return {}
     limit = budget.get("BudgetLimit", {})
     return {
-        "amount": str(Decimal(str(limit.get("Amount", "0"))).normalize()),
+        "amount": f"{Decimal(str(limit.get('Amount', '0'))).normalize():f}",
         "currency": limit.get("Unit"),
         "time_unit": budget.get("TimeUnit"),
         "notifications": sorted(

@@ -12,7 +12,7 @@ def test_swap_file_is_formatted_and_sized_for_2_gib(host):
 
 
 def test_time_zone_is_madrid(host):
-    out = host.run("TZ= date -d '2026-07-01 12:00 UTC' +%Z")
+    out = host.run("env -u TZ date -d '2026-07-01 12:00 UTC' +%Z")
     assert out.stdout.strip() == "CEST"
 
 

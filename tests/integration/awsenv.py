@@ -1,0 +1,96 @@
+"""The moto server as an AWS account for integration tests: clients, and a unique project."""
+
+import secrets
+
+import boto3
+
+ENDPOINT = "http://127.0.0.1:4566"
+REGION = "eu-west-1"
+ENV = {
+    "AWS_ENDPOINT_URL": ENDPOINT,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def unique_project() -> str:
+    """A project name no other run uses: its tags and names select only this run's resources."""
+    return "mtest" + secrets.token_hex(3)
+
+
+def client(service: str, region: str = REGION):
+    return boto3.client(
+        service,
+        endpoint_url=ENDPOINT,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def tagged(project: str, environment: str) -> dict[str, list[str]]:
+    """Every resource of one project+environment still in the account, by kind."""
+    ec2 = client("ec2")
+    filters = [
+        {"Name": "tag:project", "Values": [project]},
+        {"Name": "tag:environment", "Values": [environment]},
+    ]
+    found: dict[str, list[str]] = {}
+    found["instances"] = [
+        i["InstanceId"]
+        for r in ec2.describe_instances(Filters=filters)["Reservations"]
+        for i in r["Instances"]
+        if i["State"]["Name"] not in ("terminated", "shutting-down")
+    ]
+    found["addresses"] = [
+        a["PublicIp"] for a in ec2.describe_addresses(Filters=filters)["Addresses"]
+    ]
+    found["security_groups"] = [
+        g["GroupId"] for g in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+    ]
+    found["key_pairs"] = [k["KeyName"] for k in ec2.describe_key_pairs(Filters=filters)["KeyPairs"]]
+    found["volumes"] = [
+        v["VolumeId"]
+        for v in ec2.describe_volumes(Filters=filters)["Volumes"]
+        if v["State"] not in ("deleting", "deleted")
+    ]
+    sm = client("secretsmanager")
+    found["secrets"] = [
+        s["Name"]
+        for s in sm.list_secrets(
+            Filters=[{"Key": "name", "Values": [f"{project}/{environment}/"]}]
+        )["SecretList"]
+    ]
+    s3 = client("s3")
+    found["buckets"] = [
+        b["Name"]
+        for b in s3.list_buckets()["Buckets"]
+        if b["Name"].startswith(f"{project}-{environment}-")
+    ]
+    iam = client("iam")
+    found["iam_roles"] = [
+        r["RoleName"]
+        for r in iam.list_roles()["Roles"]
+        if r["RoleName"] == f"{project}-{environment}-app"
+    ]
+    cw = client("cloudwatch")
+    found["alarms"] = [
+        a["AlarmName"]
+        for a in cw.describe_alarms(AlarmNamePrefix=f"{project}-{environment}-")["MetricAlarms"]
+    ]
+    budgets = client("budgets", "us-east-1")
+    found["budgets"] = [
+        b["BudgetName"]
+        for b in budgets.describe_budgets(AccountId="123456789012").get("Budgets", [])
+        if b["BudgetName"] == f"{project}-{environment}-monthly"
+    ]
+    sns = client("sns")
+    found["topics"] = [
+        t["TopicArn"]
+        for t in sns.list_topics()["Topics"]
+        if t["TopicArn"].endswith(f":{project}-{environment}-alerts")
+    ]
+    return {kind: names for kind, names in found.items() if names}

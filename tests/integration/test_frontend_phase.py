@@ -1,0 +1,272 @@
+"""The frontend phase against the local AWS API (moto on 127.0.0.1:4566).
+
+Each test publishes into its own bucket (and zone), never touching the environment's; the
+build cache is shared by the tests of this module so the Astro site is built once.
+"""
+
+import json
+import re
+import subprocess
+import time
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+
+from tests.conftest import ROOT, run
+from tests.recap import changed_by_host
+
+ENDPOINT = "http://127.0.0.1:4566"
+REGION = "eu-west-1"
+API_URL = "https://api.masclet.test"
+IMMUTABLE = "public, max-age=31536000, immutable"
+SAMPLE = ROOT / ".cache" / "sample-app"
+
+
+def client(service, region=REGION):
+    return boto3.client(
+        service,
+        endpoint_url=ENDPOINT,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_repo():
+    if not (SAMPLE / ".git").exists() and not (SAMPLE / "HEAD").exists():
+        run(["make", "sample-repo"], check=True)
+    return SAMPLE
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("frontend-cache")
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def phase(bucket, cache_dir, *extra, check=False):
+    cmd = [
+        "ansible-playbook",
+        "-i",
+        "inventory/local",
+        "playbooks/frontend.yml",
+        "-e",
+        f"app_frontend_bucket={bucket}",
+        "-e",
+        f"frontend_build_cache_dir={cache_dir}",
+        *extra,
+    ]
+    if check:
+        cmd += ["--check", "--diff"]
+    return run(cmd, timeout=1200)
+
+
+def objects(s3, bucket):
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        out.update({o["Key"]: o["ETag"] for o in page.get("Contents", [])})
+    return out
+
+
+def drop_bucket(s3, bucket):
+    if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        return
+    keys = list(objects(s3, bucket))
+    if keys:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_website_phase_publishes_the_site_with_headers_and_api_url(sample_repo, cache_dir):
+    s3 = client("s3")
+    bucket = unique("itest-frontend")
+    try:
+        proc = phase(bucket, cache_dir)
+        assert proc.returncode == 0, proc.stdout[-6000:]
+
+        keys = objects(s3, bucket)
+        html = [k for k in keys if k.endswith(".html")]
+        assets = [k for k in keys if k.startswith("_astro/")]
+        assert "index.html" in html and "about/index.html" in html
+        assert any(k.endswith(".js") for k in assets) and any(k.endswith(".css") for k in assets)
+
+        page = s3.get_object(Bucket=bucket, Key="index.html")
+        assert page["ContentType"] == "text/html; charset=utf-8"
+        assert page["CacheControl"] == "no-cache"
+        body = page["Body"].read().decode()
+        assert re.search(r'<meta name="api-url" content="https://api\.masclet\.test"', body)
+        assert '<meta name="app-version" content="1.0.0"' in body
+        for key in assets:
+            head = s3.head_object(Bucket=bucket, Key=key)
+            assert head["CacheControl"] == IMMUTABLE
+            want = "text/css" if key.endswith(".css") else "text/javascript"
+            assert head["ContentType"].startswith(want), key
+        svg = s3.head_object(Bucket=bucket, Key="favicon.svg")
+        assert svg["ContentType"] == "image/svg+xml"
+
+        website = s3.get_bucket_website(Bucket=bucket)
+        assert website["IndexDocument"]["Suffix"] == "index.html"
+        assert website["ErrorDocument"]["Key"] == "index.html"  # SPA fallback
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        assert policy["Statement"][0]["Principal"] == "*"
+        assert policy["Statement"][0]["Action"] == "s3:GetObject"
+        # Anyone can read the page (unsigned request), as a visitor would.
+        with urllib.request.urlopen(f"{ENDPOINT}/{bucket}/index.html", timeout=10) as resp:
+            assert b'name="api-url"' in resp.read()
+
+        again = phase(bucket, cache_dir)
+        assert again.returncode == 0, again.stdout[-6000:]
+        assert changed_by_host(again.stdout) == {"localhost": 0}, again.stdout[-4000:]
+        check = phase(bucket, cache_dir, check=True)
+        assert check.returncode == 0, check.stdout[-6000:]
+        assert changed_by_host(check.stdout) == {"localhost": 0}, check.stdout[-4000:]
+
+        # The next release: its pages replace the old ones, the old hashed assets stay (grace).
+        before = objects(s3, bucket)
+        nxt = phase(bucket, cache_dir, "-e", "app_version=v2.0.0")
+        assert nxt.returncode == 0, nxt.stdout[-6000:]
+        after = objects(s3, bucket)
+        page = s3.get_object(Bucket=bucket, Key="index.html")["Body"].read().decode()
+        assert '<meta name="app-version" content="2.0.0"' in page
+        assert set(before) <= set(after), "an old asset was deleted before its grace period"
+        assert after["favicon.svg"] == before["favicon.svg"]
+    finally:
+        drop_bucket(s3, bucket)
+
+
+def test_failed_build_prints_npm_error_and_publishes_nothing(sample_repo, tmp_path):
+    repo = tmp_path / "broken-app"
+    subprocess.run(["git", "clone", "-q", str(sample_repo), str(repo)], check=True)
+    page = repo / "frontend" / "src" / "pages" / "index.astro"
+    page.write_text(page.read_text().replace("<Base", "<Base {{{ broken", 1))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-qam", "break the page"], check=True)
+    s3 = client("s3")
+    bucket = unique("itest-frontend-broken")
+    try:
+        proc = phase(
+            bucket,
+            tmp_path / "cache",
+            "-e",
+            f"app_repo={repo}",
+            "-e",
+            "app_version=HEAD",
+        )
+        assert proc.returncode != 0
+        assert "Stop on a failed build, with npm's own words" in proc.stdout
+        assert "index.astro" in proc.stdout  # astro's own error names the file
+        # The build runs before anything touches AWS: no bucket, nothing published.
+        assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    finally:
+        drop_bucket(s3, bucket)
+
+
+def test_unknown_ref_fails_before_any_change(sample_repo, tmp_path):
+    s3 = client("s3")
+    bucket = unique("itest-frontend-ref")
+    proc = phase(bucket, tmp_path / "cache", "-e", "app_version=v9.9.9")
+    assert proc.returncode != 0
+    assert "'v9.9.9' is not a branch, tag or commit" in proc.stdout
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_cloudfront_phase_private_bucket_oac_certificate_alias(sample_repo, cache_dir):
+    """The HTTPS path as far as moto goes (it drops a distribution's OriginAccessControlId
+    and has no response headers policies: see docs/frontend.md)."""
+    s3, r53 = client("s3"), client("route53")
+    cf, acm = client("cloudfront", "us-east-1"), client("acm", "us-east-1")
+    bucket = unique("itest-frontend-cf")
+    zone = f"{unique('cf')}.test"
+    zone_id = r53.create_hosted_zone(Name=zone, CallerReference=zone)["HostedZone"]["Id"]
+    aliases = [zone, f"www.{zone}"]
+    extra = [
+        "-e",
+        "frontend_publish_hosting=cloudfront",
+        "-e",
+        json.dumps({"frontend_publish_aliases": aliases, "frontend_publish_hosted_zone": zone}),
+    ]
+    try:
+        start = time.time()
+        proc = phase(bucket, cache_dir, *extra)
+        assert proc.returncode == 0, proc.stdout[-6000:]
+
+        dists = [
+            d
+            for d in cf.list_distributions()["DistributionList"].get("Items", [])
+            if bucket in d["Origins"]["Items"][0]["DomainName"]
+        ]
+        assert len(dists) == 1
+        dist = cf.get_distribution(Id=dists[0]["Id"])["Distribution"]
+        config = dist["DistributionConfig"]
+        assert sorted(config["Aliases"]["Items"]) == sorted(aliases)
+        assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+        assert config["DefaultRootObject"] == "index.html"
+        errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]["Items"]}
+        assert errors[404]["ResponsePagePath"] == "/index.html"
+        assert str(errors[404]["ResponseCode"]) == "200"
+        cert_arn = config["ViewerCertificate"]["ACMCertificateArn"]
+        cert = acm.describe_certificate(CertificateArn=cert_arn)["Certificate"]
+        assert cert["Status"] == "ISSUED"
+        assert sorted(cert["SubjectAlternativeNames"]) == sorted(aliases)
+
+        oacs = cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", [])
+        assert [o["SigningBehavior"] for o in oacs if o["Name"] == bucket] == ["always"]
+
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        stmt = policy["Statement"][0]
+        assert stmt["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+        assert stmt["Condition"]["StringEquals"]["AWS:SourceArn"] == dist["ARN"]
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert block["RestrictPublicBuckets"] and block["BlockPublicPolicy"]
+
+        records = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+        alias = {(r["Name"], r["Type"]): r for r in records if "AliasTarget" in r}
+        for name in aliases:
+            for rtype in ("A", "AAAA"):
+                target = alias[(name + ".", rtype)]["AliasTarget"]["DNSName"]
+                assert target.rstrip(".") == dist["DomainName"]
+        validation = {r["Name"] for r in records if r["Type"] == "CNAME"}
+        want = {o["ResourceRecord"]["Name"] for o in cert["DomainValidationOptions"]}
+        assert want <= validation
+
+        invalidations = cf.list_invalidations(DistributionId=dist["Id"])["InvalidationList"]
+        assert invalidations.get("Quantity", 0) == 1
+
+        # Again: nothing new is created (one distribution, one control, one certificate).
+        again = phase(bucket, cache_dir, *extra)
+        assert again.returncode == 0, again.stdout[-6000:]
+        dists = [
+            d
+            for d in cf.list_distributions()["DistributionList"].get("Items", [])
+            if bucket in d["Origins"]["Items"][0]["DomainName"]
+        ]
+        assert len(dists) == 1
+        certs = [
+            c for c in acm.list_certificates()["CertificateSummaryList"] if c["DomainName"] == zone
+        ]
+        assert len(certs) == 1
+        assert time.time() - start < 900
+    finally:
+        drop_bucket(s3, bucket)
+        cleanup_cloudfront(cf, acm, bucket, zone)
+
+
+def cleanup_cloudfront(cf, acm, bucket, zone):
+    """Remove what the CloudFront test made in the shared moto (best effort)."""
+    for d in cf.list_distributions()["DistributionList"].get("Items", []):
+        if bucket in d["Origins"]["Items"][0]["DomainName"]:
+            etag = cf.get_distribution(Id=d["Id"])["ETag"]
+            cf.delete_distribution(Id=d["Id"], IfMatch=etag)
+    for o in cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", []):
+        if o["Name"] == bucket:
+            etag = cf.get_origin_access_control(Id=o["Id"])["ETag"]
+            cf.delete_origin_access_control(Id=o["Id"], IfMatch=etag)
+    for c in acm.list_certificates()["CertificateSummaryList"]:
+        if c["DomainName"] == zone:
+            acm.delete_certificate(CertificateArn=c["CertificateArn"])

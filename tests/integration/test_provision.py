@@ -1,0 +1,237 @@
+"""Provision, re-run, check mode, dynamic inventory and teardown against the moto server.
+
+Two environments (dev and prod) of one project unique to this run are provisioned through
+the real-account inventories (inventory/dev, inventory/prod) with AWS_ENDPOINT_URL pointing
+at moto; dev is torn down and prod must survive it untouched.
+"""
+
+import json
+
+import pytest
+
+from tests.conftest import run
+from tests.integration.awsenv import ENV, client, tagged, unique_project
+from tests.recap import changed_by_host
+
+PROJECT = unique_project()
+ZONE = f"{PROJECT}.test"
+EXTRA = {
+    "project_name": PROJECT,
+    "app_domain": ZONE,
+    "app_repo": "https://example.invalid/masclet.git",
+    "provision_admin_cidrs": ["127.0.0.1/32"],
+    "provision_alert_email": "ops@example.org",
+    # moto registers images under its own account id, not Debian's.
+    "aws_instance_ami_owners": ["123456789012"],
+    # A moto instance is a record: nothing answers SSH on its address.
+    "aws_instance_wait_ssh": False,
+}
+RUN_ENV = dict(ENV, MASCLET_PROJECT=PROJECT)
+
+
+def playbook(env: str, name: str, *args: str, **extra):
+    return run(
+        [
+            "ansible-playbook",
+            "-i",
+            f"inventory/{env}",
+            f"playbooks/{name}.yml",
+            "-e",
+            json.dumps({**EXTRA, **extra}),
+            *args,
+        ],
+        env=RUN_ENV,
+        unset_prefix="AWS_",
+        timeout=900,
+    )
+
+
+def ok(proc):
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return proc
+
+
+@pytest.fixture(scope="module", autouse=True)
+def account():
+    """An account where the domain's zone exists and a Debian 12 image is published."""
+    r53 = client("route53")
+    zone = r53.create_hosted_zone(Name=ZONE, CallerReference=PROJECT)["HostedZone"]["Id"]
+    ec2 = client("ec2")
+    image = ec2.register_image(
+        Name=f"debian-12-amd64-{PROJECT}",
+        Architecture="x86_64",
+        RootDeviceName="/dev/xvda",
+        VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
+    )["ImageId"]
+    yield
+    for env in ("dev", "prod"):
+        playbook(env, "teardown", teardown_confirm=f"{PROJECT}-{env}", teardown_delete_backups=True)
+    ec2.deregister_image(ImageId=image)
+    r53.delete_hosted_zone(Id=zone)
+
+
+def _instance(env):
+    ec2 = client("ec2")
+    found = [
+        i
+        for r in ec2.describe_instances(
+            Filters=[
+                {"Name": "tag:project", "Values": [PROJECT]},
+                {"Name": "tag:environment", "Values": [env]},
+                {"Name": "instance-state-name", "Values": ["running"]},
+            ]
+        )["Reservations"]
+        for i in r["Instances"]
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _eip(instance_id):
+    addresses = client("ec2").describe_addresses(
+        Filters=[{"Name": "instance-id", "Values": [instance_id]}]
+    )["Addresses"]
+    assert len(addresses) == 1, addresses
+    return addresses[0]
+
+
+def _plain(value):
+    """ansible-inventory --list marks templated values unsafe: {"__ansible_unsafe": "..."}."""
+    return value.get("__ansible_unsafe") if isinstance(value, dict) else value
+
+
+def _secret(env, name):
+    return client("secretsmanager").get_secret_value(SecretId=f"{PROJECT}/{env}/{name}")[
+        "SecretString"
+    ]
+
+
+def test_provision_from_nothing():
+    assert tagged(PROJECT, "dev") == {}
+    ok(playbook("dev", "provision"))
+    ec2 = client("ec2")
+
+    instance = _instance("dev")
+    tags = {t["Key"]: t["Value"] for t in instance["Tags"]}
+    assert tags["project"] == PROJECT and tags["environment"] == "dev" and tags["role"] == "app"
+    assert instance["InstanceType"] == "t2.micro"
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    image = ec2.describe_images(ImageIds=[instance["ImageId"]])["Images"][0]
+    assert image["Name"].startswith("debian-12-amd64-")
+    volume_id = instance["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    volume = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+    assert (volume["VolumeType"], volume["Size"], volume["Encrypted"]) == ("gp3", 20, True)
+    assert {t["Key"]: t["Value"] for t in volume["Tags"]}["environment"] == "dev"
+
+    eip = _eip(instance["InstanceId"])
+    assert instance["PublicIpAddress"] == eip["PublicIp"]
+
+    (group,) = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [f"{PROJECT}-dev"]}]
+    )["SecurityGroups"]
+    opened = {
+        (p["FromPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p.get("IpRanges", [])
+    }
+    assert opened == {(22, "127.0.0.1/32"), (80, "0.0.0.0/0"), (443, "0.0.0.0/0")}
+
+    policy = client("iam").get_role_policy(
+        RoleName=f"{PROJECT}-dev-app", PolicyName=f"{PROJECT}-dev-app"
+    )["PolicyDocument"]
+    resources = json.dumps(policy)
+    assert f"arn:aws:s3:::{PROJECT}-dev-backups" in resources
+    assert f":secret:{PROJECT}/dev/*" in resources
+    assert "*:*" not in resources and '"Resource": "*"' not in resources
+
+    s3 = client("s3")
+    backups = f"{PROJECT}-dev-backups"
+    assert s3.get_bucket_versioning(Bucket=backups)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=backups)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=backups)["Rules"]
+    assert rules[0]["Expiration"]["Days"] == 30
+    enc = s3.get_bucket_encryption(Bucket=backups)["ServerSideEncryptionConfiguration"]
+    assert enc["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    s3.head_bucket(Bucket=f"{PROJECT}-dev-frontend")
+
+    assert len(_secret("dev", "db-password")) == 32
+    assert len(_secret("dev", "secret-key")) == 64
+
+    zone_id = client("route53").list_hosted_zones_by_name(DNSName=ZONE)["HostedZones"][0]["Id"]
+    records = client("route53").list_resource_record_sets(HostedZoneId=zone_id)
+    api = [r for r in records["ResourceRecordSets"] if r["Name"] == f"api.{ZONE}."]
+    assert api[0]["ResourceRecords"] == [{"Value": eip["PublicIp"]}]
+
+    budget = client("budgets", "us-east-1").describe_budget(
+        AccountId="123456789012", BudgetName=f"{PROJECT}-dev-monthly"
+    )["Budget"]
+    assert float(budget["BudgetLimit"]["Amount"]) == 10
+    alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{PROJECT}-dev-")["MetricAlarms"]
+    status = [a for a in alarms if a["MetricName"] == "StatusCheckFailed_System"]
+    assert "arn:aws:automate:eu-west-1:ec2:recover" in status[0]["AlarmActions"]
+    assert {a["MetricName"] for a in alarms} == {"CPUUtilization", "StatusCheckFailed_System"}
+
+
+def test_second_run_changes_nothing_and_keeps_secrets():
+    before = _secret("dev", "db-password")
+    proc = ok(playbook("dev", "provision"))
+    assert changed_by_host(proc.stdout) == {"localhost": 0}, proc.stdout[-4000:]
+    assert _secret("dev", "db-password") == before
+
+
+def test_check_mode_changes_nothing():
+    proc = ok(playbook("dev", "provision", "--check", "--diff"))
+    assert changed_by_host(proc.stdout) == {"localhost": 0}, proc.stdout[-4000:]
+
+
+def test_inventory_finds_the_instance_by_tags():
+    proc = run(
+        ["ansible-inventory", "-i", "inventory/dev", "--list"],
+        env=RUN_ENV,
+        unset_prefix="AWS_",
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    inventory = json.loads(proc.stdout[proc.stdout.index("{") :])
+    name = f"{PROJECT}-dev-app"
+    assert name in inventory["role_app"]["hosts"]
+    assert name in inventory["dev"]["hosts"]
+    instance = _instance("dev")
+    assert (
+        _plain(inventory["_meta"]["hostvars"][name]["ansible_host"])
+        == _eip(instance["InstanceId"])["PublicIp"]
+    )
+
+
+def test_check_mode_from_nothing_creates_nothing():
+    proc = ok(playbook("prod", "provision", "--check"))
+    assert "fatal" not in proc.stdout
+    assert tagged(PROJECT, "prod") == {}
+
+
+def test_teardown_removes_one_environment_only():
+    ok(playbook("prod", "provision"))
+    prod_before = tagged(PROJECT, "prod")
+    assert {"instances", "addresses", "security_groups", "secrets", "buckets"} <= set(prod_before)
+
+    refused = playbook("dev", "teardown")
+    assert refused.returncode != 0
+    assert f"-e teardown_confirm={PROJECT}-dev" in refused.stdout
+    assert "instances" in tagged(PROJECT, "dev")
+
+    ok(playbook("dev", "teardown", teardown_confirm=f"{PROJECT}-dev"))
+    left = tagged(PROJECT, "dev")
+    # Only the backups bucket stays (no teardown_delete_backups).
+    assert left == {"buckets": [f"{PROJECT}-dev-backups"]}, left
+    assert tagged(PROJECT, "prod") == prod_before
+
+    again = ok(playbook("dev", "teardown", teardown_confirm=f"{PROJECT}-dev"))
+    assert changed_by_host(again.stdout) == {"localhost": 0}, again.stdout[-4000:]
+
+    proc = run(["ansible-inventory", "-i", "inventory/prod", "--list"], env=RUN_ENV)
+    assert (
+        f"{PROJECT}-prod-app"
+        in json.loads(proc.stdout[proc.stdout.index("{") :])["role_app"]["hosts"]
+    )
+
+    ok(playbook("dev", "teardown", teardown_confirm=f"{PROJECT}-dev", teardown_delete_backups=True))
+    assert tagged(PROJECT, "dev") == {}

@@ -1,0 +1,116 @@
+"""library/cloudfront_origin_access_control.py and acm_certificate_request.py against moto."""
+
+import importlib.util
+import json
+
+import boto3
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from moto import mock_aws, settings
+
+from tests.conftest import ROOT
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "library" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+oac = load("cloudfront_origin_access_control")
+acm = load("acm_certificate_request")
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def call(capsys):
+    def _run(module, check=False, **args):
+        if check:
+            args["_ansible_check_mode"] = True
+        with patch_module_args(args), pytest.raises(SystemExit):
+            module.main()
+        return json.loads(capsys.readouterr().out)
+
+    return _run
+
+
+def test_oac_create_is_idempotent_update_and_delete(aws, call):
+    cf = boto3.client("cloudfront")
+    planned = call(oac, check=True, name="site-oac")
+    assert planned["changed"]
+    assert cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", []) == []
+
+    made = call(oac, name="site-oac", description="reads the bucket")
+    assert made["changed"]
+    ctl = made["origin_access_control"]
+    assert ctl["signing_behavior"] == "always" and ctl["origin_type"] == "s3"
+    got = cf.get_origin_access_control(Id=ctl["id"])["OriginAccessControl"]
+    assert got["OriginAccessControlConfig"]["SigningProtocol"] == "sigv4"
+
+    again = call(oac, name="site-oac", description="reads the bucket")
+    assert not again["changed"] and again["origin_access_control"]["id"] == ctl["id"]
+
+    changed = call(oac, name="site-oac", description="new words")
+    assert changed["changed"] and changed["origin_access_control"]["id"] == ctl["id"]
+    config = cf.get_origin_access_control(Id=ctl["id"])["OriginAccessControl"]
+    assert config["OriginAccessControlConfig"]["Description"] == "new words"
+
+    gone = call(oac, name="site-oac", state="absent")
+    assert gone["changed"]
+    assert cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", []) == []
+    assert not call(oac, name="site-oac", state="absent")["changed"]
+
+
+def test_acm_request_returns_validation_records_and_is_reused(aws, call):
+    planned = call(acm, check=True, domain_name="example.test", region="us-east-1")
+    assert planned["changed"] and planned["certificate"] == {}
+
+    first = call(
+        acm,
+        domain_name="example.test",
+        subject_alternative_names=["www.example.test"],
+        region="us-east-1",
+        tags={"project": "masclet"},
+    )
+    cert = first["certificate"]
+    assert first["changed"] and cert["status"] == "PENDING_VALIDATION"
+    assert cert["validation_records"] and cert["validation_records"][0]["type"] == "CNAME"
+    assert sorted(cert["subject_alternative_names"]) == ["example.test", "www.example.test"]
+
+    again = call(
+        acm,
+        domain_name="example.test",
+        subject_alternative_names=["www.example.test"],
+        region="us-east-1",
+    )
+    assert not again["changed"] and again["certificate"]["arn"] == cert["arn"]
+    # Other names: another certificate.
+    other = call(acm, domain_name="example.test", region="us-east-1")
+    assert other["changed"] and other["certificate"]["arn"] != cert["arn"]
+
+
+def test_acm_wait_returns_once_issued(aws, call, monkeypatch):
+    monkeypatch.setattr(settings, "ACM_VALIDATION_WAIT", 0)
+    call(acm, domain_name="wait.test", region="us-east-1")
+    issued = call(acm, domain_name="wait.test", region="us-east-1", wait=True, wait_timeout=30)
+    assert issued["certificate"]["status"] == "ISSUED"
+
+
+def test_acm_wait_times_out_with_a_clear_message(aws, call, monkeypatch):
+    monkeypatch.setattr(settings, "ACM_VALIDATION_WAIT", 3600)
+    monkeypatch.setattr(acm.time, "sleep", lambda s: None)
+    call(acm, domain_name="slow.test", region="us-east-1")
+    res = call(acm, domain_name="slow.test", region="us-east-1", wait=True, wait_timeout=0)
+    assert res["failed"]
+    assert "validation CNAME records" in res["msg"]
