@@ -41,7 +41,7 @@ options:
     default: true
   successors:
     description:
-      - Older instance family to the current family that replaces it, for example C({t2: t3}).
+      - "Older instance family to the current family that replaces it, for example C({t2: t3})."
     type: dict
     default: {}
   hourly_prices:

@@ -122,6 +122,15 @@ class Load:
         return self.ok + len(self.failed)
 
 
+def record(name, **figures):
+    """Print a measured figure; also append it to $BACKEND_FIGURES when set."""
+    line = json.dumps({"test": name, **figures})
+    print(line)
+    if os.environ.get("BACKEND_FIGURES"):
+        with open(os.environ["BACKEND_FIGURES"], "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
 def live(host):
     return json.loads(host.file(f"{HOME}/live.json").content_string)
 
@@ -200,7 +209,6 @@ def test_deploy_v2_under_load_has_zero_failed_requests(host):
     with Load() as load:
         proc = playbook("converge.yml", "-e", "backend_version=v2.0.0")
     assert proc.returncode == 0, proc.stdout[-6000:]
-    print(f"deploy v2.0.0: {proc.duration:.1f}s, {load.total} requests, {len(load.failed)} failed")
     assert load.total >= 200, load.total
     assert load.failed == [], load.failed[:10]
     assert load.versions == {"1.0.0", "2.0.0"}, load.versions
@@ -222,8 +230,14 @@ def test_deploy_v2_under_load_has_zero_failed_requests(host):
     )
     assert status in (200, 201), body
     assert json.loads(body).get("pes") == 412.5
-    m = re.search(r"pip install for \S+ took (\S+)", proc.stdout)
-    print("warm-cache pip install:", m.group(1) if m else "?")
+    m = re.search(r"pip install for \S+ took (\S+)\"", proc.stdout)
+    record(
+        "deploy v2.0.0",
+        seconds=round(proc.duration, 1),
+        requests=load.total,
+        failed=len(load.failed),
+        pip_install_warm_cache=m.group(1) if m else None,
+    )
 
 
 def test_broken_release_fails_and_old_keeps_serving(host):
@@ -234,7 +248,12 @@ def test_broken_release_fails_and_old_keeps_serving(host):
     assert "health gate" in proc.stdout
     assert "keeps serving" in proc.stdout
     assert "journal" in proc.stdout
-    print(f"broken deploy: {proc.duration:.1f}s, {load.total} requests, {len(load.failed)} failed")
+    record(
+        "deploy v2.0.1-broken",
+        seconds=round(proc.duration, 1),
+        requests=load.total,
+        failed=len(load.failed),
+    )
     assert load.total >= 100
     assert load.failed == [], load.failed[:10]
     assert load.versions == {"2.0.0"}
@@ -248,6 +267,9 @@ def test_rollback_returns_to_previous_release_under_load(host):
     with Load() as load:
         proc = playbook("rollback.yml")
     assert proc.returncode == 0, proc.stdout[-6000:]
+    record(
+        "rollback", seconds=round(proc.duration, 1), requests=load.total, failed=len(load.failed)
+    )
     assert load.failed == [], load.failed[:10]
     assert health()[1]["version"] == "1.0.0"
     # A rollback never picks the failed release, and the live one is `current`.
@@ -266,11 +288,40 @@ def test_rollback_to_named_release_reinstalls_its_recorded_set(host):
     with Load() as load:
         proc = playbook("rollback.yml", "-e", f"backend_rollback_to={v2}")
     assert proc.returncode == 0, proc.stdout[-6000:]
+    m = re.search(r"pip install for \S+ took (\S+)\"", proc.stdout)
+    record(
+        "rollback to named release, venv reinstalled from its lock",
+        seconds=round(proc.duration, 1),
+        requests=load.total,
+        failed=len(load.failed),
+        pip_install_from_lock=m.group(1) if m else None,
+    )
     assert load.failed == [], load.failed[:10]
     assert health()[1]["version"] == "2.0.0"
     assert f"pip install for {v2} took 0:" in proc.stdout  # the venv was rebuilt
     freeze = host.run(f"{HOME}/releases/{v2}/venv/bin/pip freeze")
     assert freeze.stdout == lock_before
+
+
+def test_lock_from_another_environment_installs_exactly_that_set(host, tmp_path):
+    """backend_pip_lock_from: production installs the set development recorded."""
+    state = live(host)
+    recorded = host.file(f"{HOME}/releases/{state['release']}/requirements.lock").content_string
+    lock = tmp_path / "dev-requirements.lock"
+    lock.write_text(recorded)
+    with Load() as load:
+        proc = playbook(
+            "converge.yml", "-e", "backend_version=v2.0.0", "-e", f"backend_pip_lock_from={lock}"
+        )
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert load.failed == [], load.failed[:10]
+    after = live(host)
+    # Same commit, other build inputs: a new release, installed from the given set.
+    assert after["release"] != state["release"]
+    assert after["release"][:10] == state["release"][:10]
+    freeze = host.run(f"{HOME}/releases/{after['release']}/venv/bin/pip freeze")
+    assert freeze.stdout == recorded
+    assert health()[1]["version"] == "2.0.0"
 
 
 def test_unknown_version_stops_before_any_change(host):

@@ -1,8 +1,10 @@
-"""The rendered ruleset, loaded into two private network namespaces.
+"""The rendered ruleset, loaded into private network namespaces the tests make.
 
 The container shares the host's network namespace, so the role does not load
 the ruleset there. These tests make a server and a client namespace joined by
-a veth pair (10.213.0.1/30 <-> 10.213.0.2/30), load /etc/nftables.conf into
+a veth pair (10.213.0.1/30 <-> 10.213.0.2/30, the admin network the
+scenario allows SSH from) and an outsider namespace on a second pair
+(10.213.0.5/30 <-> 10.213.0.6/30), load /etc/nftables.conf into
 the server namespace only, and connect from the client. Nothing is created in,
 or sent through, the host's namespace; the namespaces are deleted afterwards.
 """
@@ -12,6 +14,7 @@ import secrets
 import pytest
 
 SERVER_IP = "10.213.0.1"
+OTHER_SERVER_IP = "10.213.0.5"
 
 CONNECT = (
     "import socket,sys\n"
@@ -28,7 +31,7 @@ CONNECT = (
 @pytest.fixture(scope="module")
 def netns(host):
     tag = secrets.token_hex(3)
-    srv, cli = f"fwsrv{tag}", f"fwcli{tag}"
+    srv, cli, out_ns = f"fwsrv{tag}", f"fwcli{tag}", f"fwout{tag}"
     setup = f"""
 set -e
 ip netns add {srv}
@@ -40,16 +43,23 @@ ip -n {srv} link set lo up
 ip -n {cli} link set lo up
 ip -n {srv} link set vs{tag} up
 ip -n {cli} link set vc{tag} up
+ip netns add {out_ns}
+ip -n {srv} link add ws{tag} type veth peer name wo{tag} netns {out_ns}
+ip -n {srv} addr add {OTHER_SERVER_IP}/30 dev ws{tag}
+ip -n {out_ns} addr add 10.213.0.6/30 dev wo{tag}
+ip -n {out_ns} link set lo up
+ip -n {srv} link set ws{tag} up
+ip -n {out_ns} link set wo{tag} up
 """
     pids: list[str] = []
     try:
         out = host.run(setup)
         assert out.rc == 0, out.stderr
-        yield srv, cli, pids
+        yield srv, cli, out_ns, pids
     finally:
         if pids:
             host.run("kill " + " ".join(pids))
-        host.run(f"ip netns del {srv}; ip netns del {cli}")
+        host.run(f"ip netns del {srv}; ip netns del {cli}; ip netns del {out_ns}")
 
 
 def listen(host, ns, port):
@@ -64,48 +74,55 @@ def listen(host, ns, port):
     return out.stdout.strip()
 
 
-def connect(host, ns, port):
-    out = host.run(f'ip netns exec {ns} python3 -c "{CONNECT}" {SERVER_IP} {port}')
+def connect(host, ns, port, server=SERVER_IP):
+    out = host.run(f'ip netns exec {ns} python3 -c "{CONNECT}" {server} {port}')
     return out.stdout.strip()
 
 
 @pytest.fixture(scope="module")
 def loaded(host, netns):
-    srv, cli, pids = netns
+    srv, cli, out_ns, pids = netns
     for port in (22, 80, 443, 5432, 8000):
         pids.append(listen(host, srv, port))
     # Before the ruleset: every listener answers (the test can tell open from closed).
     host.run("sleep 1")
     before = {port: connect(host, cli, port) for port in (80, 5432)}
+    before["outsider 22"] = connect(host, out_ns, 22, OTHER_SERVER_IP)
     out = host.run(f"ip netns exec {srv} nft -f /etc/nftables.conf")
     assert out.rc == 0, out.stderr
-    return srv, cli, before
+    return srv, cli, out_ns, before
 
 
 def test_listeners_answer_without_the_ruleset(loaded):
-    _, _, before = loaded
-    assert before == {80: "open", 5432: "open"}
+    *_, before = loaded
+    assert before == {80: "open", 5432: "open", "outsider 22": "open"}
 
 
 @pytest.mark.parametrize("port", [80, 443])
 def test_web_ports_are_open(host, loaded, port):
-    _, cli, _ = loaded
+    _, cli, _, _ = loaded
     assert connect(host, cli, port) == "open"
 
 
 def test_ssh_open_from_the_admin_network(host, loaded):
-    _, cli, _ = loaded
+    _, cli, _, _ = loaded
     assert connect(host, cli, 22) == "open"
 
 
 @pytest.mark.parametrize("port", [5432, 8000])
 def test_other_ports_are_dropped(host, loaded, port):
-    _, cli, _ = loaded
+    _, cli, _, _ = loaded
     assert connect(host, cli, port) == "timeout"
 
 
+def test_ssh_dropped_from_outside_the_admin_network_web_open(host, loaded):
+    _, _, out_ns, _ = loaded
+    assert connect(host, out_ns, 22, OTHER_SERVER_IP) == "timeout"
+    assert connect(host, out_ns, 443, OTHER_SERVER_IP) == "open"
+
+
 def test_loopback_inside_the_server_is_not_filtered(host, loaded):
-    srv, _, _ = loaded
+    srv, *_ = loaded
     out = host.run(f'ip netns exec {srv} python3 -c "{CONNECT}" 127.0.0.1 5432')
     assert out.stdout.strip() == "open"
 

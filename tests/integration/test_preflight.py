@@ -1,0 +1,140 @@
+"""Bad input stops the provision phase in preflight, before any change, with one line that
+names the variable or the fix. Runs the real-account inventory against the moto server."""
+
+import json
+
+import pytest
+
+from tests.conftest import run
+from tests.integration.awsenv import ENV, client, tagged, unique_project
+
+PROJECT = unique_project()
+ZONE = f"{PROJECT}.test"
+GOOD = {
+    "project_name": PROJECT,
+    "app_domain": ZONE,
+    "app_repo": "https://example.invalid/masclet.git",
+    "provision_admin_cidrs": ["127.0.0.1/32"],
+    "provision_alert_email": "ops@example.org",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def zone():
+    r53 = client("route53")
+    zone_id = r53.create_hosted_zone(Name=ZONE, CallerReference=PROJECT)["HostedZone"]["Id"]
+    yield
+    r53.delete_hosted_zone(Id=zone_id)
+
+
+def provision(env=None, **extra):
+    return run(
+        [
+            "ansible-playbook",
+            "-i",
+            "inventory/dev",
+            "playbooks/provision.yml",
+            "-e",
+            json.dumps({**GOOD, **extra}),
+        ],
+        env=dict(ENV, MASCLET_PROJECT=PROJECT, **(env or {})),
+        unset_prefix="AWS_",
+        timeout=600,
+    )
+
+
+def refused(proc, message):
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    failures = [line for line in proc.stdout.splitlines() if "FAILED!" in line]
+    assert failures, proc.stdout[-3000:]
+    # The run stops on its last failure (an earlier one may be an ignored probe).
+    assert message in failures[-1], failures[-1]
+    # Stopped in preflight: the provision play never started, nothing exists.
+    assert "AwsNetwork |" not in proc.stdout
+    assert tagged(PROJECT, "dev") == {}
+    return failures[-1]
+
+
+def test_no_credentials(tmp_path):
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+    }
+    proc = run(
+        [
+            "ansible-playbook",
+            "-i",
+            "inventory/dev",
+            "playbooks/provision.yml",
+            "-e",
+            json.dumps(GOOD),
+        ],
+        env={k: v for k, v in dict(ENV, **env).items() if v},
+        unset_prefix="AWS_",
+    )
+    line = refused(proc, "AWS credentials are missing or refused")
+    assert "AWS_PROFILE" in line
+
+
+def test_region_that_does_not_exist():
+    refused(provision(aws_region="eu-fake-9"), "aws_region=eu-fake-9 is not an AWS region")
+
+
+@pytest.mark.parametrize("cidrs", [[], ["0.0.0.0/0"], ["my-office"]])
+def test_missing_or_open_admin_network(cidrs):
+    refused(provision(provision_admin_cidrs=cidrs), "provision_admin_cidrs must list the networks")
+
+
+def test_missing_alert_address():
+    refused(provision(provision_alert_email=""), "provision_alert_email is not set")
+
+
+def test_hosted_zone_not_in_the_account():
+    line = refused(
+        provision(app_domain=f"nozone-{PROJECT}.test"),
+        f"no Route 53 hosted zone nozone-{PROJECT}.test in this account",
+    )
+    assert "aws route53 create-hosted-zone" in line
+
+
+def test_instance_type_not_offered():
+    line = refused(
+        provision(provision_instance_type="x9z.mega"),
+        "provision_instance_type=x9z.mega is not offered in eu-west-1",
+    )
+    assert "t3.micro" in line
+
+
+def test_warnings_for_an_older_not_free_type():
+    proc = run(
+        [
+            "ansible-playbook",
+            "-i",
+            "inventory/dev",
+            "playbooks/preflight.yml",
+            "-e",
+            json.dumps({**GOOD, "provision_instance_type": "t2.micro"}),
+        ],
+        env=dict(ENV, MASCLET_PROJECT=PROJECT),
+        unset_prefix="AWS_",
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "t2.micro is an older generation: t3.micro costs less" in proc.stdout
+    assert "t2.micro is not free-tier eligible for this account" in proc.stdout
+    quiet = run(
+        [
+            "ansible-playbook",
+            "-i",
+            "inventory/dev",
+            "playbooks/preflight.yml",
+            "-e",
+            json.dumps({**GOOD, "provision_instance_type": "t3.micro"}),
+        ],
+        env=dict(ENV, MASCLET_PROJECT=PROJECT),
+        unset_prefix="AWS_",
+    )
+    assert quiet.returncode == 0
+    assert "older generation" not in quiet.stdout
+    assert "not free-tier eligible" not in quiet.stdout

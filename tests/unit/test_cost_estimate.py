@@ -1,0 +1,69 @@
+"""The cost report's arithmetic (roles/cost_report/filter_plugins) on data/prices.yml."""
+
+import importlib.util
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location(
+    "cost_estimate", ROOT / "roles/cost_report/filter_plugins/cost_estimate.py"
+)
+cost = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cost)
+PRICES = yaml.safe_load((ROOT / "data/prices.yml").read_text())
+EUR = PRICES["prices_currencies"]["EUR"]["rate"]
+PHASE1 = {
+    "instances": [{"type": "t2.micro", "name": "app"}],
+    "volumes": [{"size": 20, "type": "gp3"}],
+    "addresses": ["198.51.100.7"],
+    "buckets": ["f", "b"],
+    "s3_gb": 1,
+    "zones": ["example.org."],
+    "secrets": 3,
+    "alarms": 2,
+    "budgets": True,
+}
+
+
+def test_prices_are_dated_and_sourced():
+    assert PRICES["prices_as_of"] and "aws.amazon.com" in PRICES["prices_source"]
+    assert PRICES["prices_public_ipv4_hour"] == 0.005
+
+
+def test_what_phase1_runs_costs_after_the_free_tier():
+    rows = cost.cost_rows(PHASE1, PRICES)
+    by_kind = {r["kind"]: r["usd"] for r in rows}
+    assert by_kind["ec2"] == pytest.approx(0.0126 * 730)
+    assert by_kind["ipv4"] == pytest.approx(3.65)
+    assert by_kind["alarms"] == 0  # 10 alarms are always free
+    totals = cost.cost_regime_totals(rows, PRICES, "legacy")
+    assert totals["after"] == pytest.approx(sum(by_kind.values()))
+    # Legacy free tier: EC2 750 h, 30 GB EBS, 750 h IPv4, 5 GB S3; zone and secrets paid.
+    assert totals["during"] == pytest.approx(0.50 + 3 * 0.40)
+
+
+def test_new_accounts_pay_from_credits():
+    rows = cost.cost_rows(PHASE1, PRICES)
+    free = cost.cost_regime_totals(rows, PRICES, "free_plan")
+    assert free["during"] == 0
+    assert free["credits_months"] == 6  # the Free plan ends first
+    paid = cost.cost_regime_totals(rows, PRICES, "paid_plan")
+    # Credits are valid 12 months on the Paid plan.
+    assert paid["credits_months"] == pytest.approx(min(200 / paid["after"], 12))
+
+
+def test_the_plans_tables_under_the_legacy_regime():
+    phase1 = cost.cost_plan_phase(PRICES["prices_plan_phases"]["phase1"], PRICES)["totals"]
+    assert phase1["during"] * EUR == pytest.approx(0.43, abs=0.01)  # plan: ~0.50 €/month
+    phase2 = cost.cost_plan_phase(PRICES["prices_plan_phases"]["phase2"], PRICES)["totals"]
+    assert 70 <= phase2["after"] * EUR <= 100  # plan: 70-100 €/month
+    assert phase2["new_charges"] == pytest.approx(3 * 3.65)
+
+
+def test_unknown_price_is_named():
+    with pytest.raises(ValueError, match=r"no price for x9\.huge"):
+        cost.cost_rows({"instances": [{"type": "x9.huge"}]}, PRICES)
+    with pytest.raises(ValueError, match="unknown regime"):
+        cost.cost_regime_totals([], PRICES, "gratis")
