@@ -23,6 +23,7 @@ def run(cmd, *, cwd=ROOT, env=None, unset_prefix=None, check=False, timeout=3600
         os.environ,
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
+        NO_COLOR="1",
         MASCLET_CACHE=os.environ.get("MASCLET_CACHE", str(ROOT / ".cache")),
     )
     if unset_prefix:

@@ -2,15 +2,18 @@
 
 import re
 
+# Molecule frames Ansible's output in a box ("│ host : ok=..."), sometimes coloured.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RECAP = re.compile(
-    r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
+    r"^[\s│|]*([^\s│|]+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+    re.M,
 )
 
 
 def changed_by_host(output: str) -> dict[str, int]:
     """Return {host: changed} summed over every recap in the output."""
     totals: dict[str, int] = {}
-    for host, _ok, changed, _unreachable, _failed in _RECAP.findall(output):
+    for host, _ok, changed, _unreachable, _failed in _RECAP.findall(_ANSI.sub("", output)):
         totals[host] = totals.get(host, 0) + int(changed)
     if not totals:
         raise AssertionError("no PLAY RECAP in the output:\n" + output[-3000:])

@@ -255,6 +255,19 @@ def test_cloudfront_phase_private_bucket_oac_certificate_alias(sample_repo, cach
     finally:
         drop_bucket(s3, bucket)
         cleanup_cloudfront(cf, acm, bucket, zone)
+        drop_zone(r53, zone_id)
+
+
+def drop_zone(r53, zone_id):
+    records = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    changes = [
+        {"Action": "DELETE", "ResourceRecordSet": r}
+        for r in records
+        if r["Type"] not in ("NS", "SOA")
+    ]
+    if changes:
+        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+    r53.delete_hosted_zone(Id=zone_id)
 
 
 def cleanup_cloudfront(cf, acm, bucket, zone):

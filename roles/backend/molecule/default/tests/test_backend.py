@@ -103,7 +103,7 @@ class Load:
                 else:
                     self.ok += 1
                     self.versions.add(version)
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     def __enter__(self):
         for t in self._threads:
