@@ -215,14 +215,29 @@ def test_login_is_rate_limited(pebble_root):
     assert 429 in statuses
 
 
-def test_renewal_reloads_nginx_through_the_deploy_hook(host):
+def test_renewal_reloads_nginx_even_when_another_certificate_fails(host):
     before = served_fingerprint()
-    # The environment certbot.service runs with (the CA bundle drop-in), then a forced renewal.
+    # The environment certbot.service runs with (the CA bundle drop-in).
     env = host.check_output("systemctl show -p Environment --value certbot.service")
     assert "REQUESTS_CA_BUNDLE" in env
-    host.check_output(f"env {env} certbot renew --force-renewal --no-random-sleep-on-renew -q")
+    # A second certificate, renewed first (name order), whose CA has gone away.
+    other = "a-broken.masclet.test"
+    host.check_output(
+        f"env {env} certbot certonly -n --agree-tos --register-unsafely-without-email"
+        f" --webroot -w /var/www/acme --server https://127.0.0.1:14000/dir -d {other}"
+    )
+    host.check_output(
+        f"sed -i 's#^server = .*#server = https://127.0.0.1:14999/dir#'"
+        f" /etc/letsencrypt/renewal/{other}.conf"
+    )
+    try:
+        renew = host.run(f"env {env} certbot renew --force-renewal --no-random-sleep-on-renew")
+    finally:
+        host.run(f"certbot delete -n --cert-name {other}")
+    assert renew.rc != 0
+    assert "1 renew failure(s)" in renew.stdout + renew.stderr
     after = served_fingerprint()
-    assert after != before
+    assert after != before  # the deploy hook reloaded nginx onto the renewed certificate
     assert "Pebble" in after
 
 
@@ -272,6 +287,56 @@ def test_failed_issuance_keeps_the_current_certificate(pebble_root, inventory):
     assert served_fingerprint() == before
     # Back to the scenario's own settings: no reissue needed, the site comes back.
     restore = converge(inventory)
+    assert restore.returncode == 0, restore.stdout[-3000:]
+    assert served_fingerprint() == before
+
+
+def test_selfsigned_and_provided_modes(pebble_root, inventory, tmp_path):
+    before = served_fingerprint()
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    made = sh(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=provided-test",
+            "-addext",
+            f"subjectAltName=DNS:{NAME}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ]
+    )
+    assert made.returncode == 0, made.stderr
+    try:
+        proc = converge(inventory, "web_tls_mode=selfsigned")
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert f"issuer=CN = {NAME}" in served_fingerprint()
+        assert request(pebble_root, "/health", "--insecure")[0] == 200
+        proc = converge(
+            inventory,
+            json.dumps(
+                {
+                    "web_tls_mode": "provided",
+                    "web_tls_cert_src": str(cert),
+                    "web_tls_key_src": str(key),
+                }
+            ),
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert "issuer=CN = provided-test" in served_fingerprint()
+        assert request(cert, "/health")[0] == 200  # verifies against the provided certificate
+    finally:
+        restore = converge(inventory)
     assert restore.returncode == 0, restore.stdout[-3000:]
     assert served_fingerprint() == before
 
