@@ -166,38 +166,19 @@ def test_secrets_never_appear_in_the_output(deployed):
 
 def test_testssl_finds_no_vulnerability_and_only_tls12_tls13(deployed, tmp_path):
     report = tmp_path / "testssl.json"
-    subprocess.run(
-        [
-            "testssl",
-            "--quiet",
-            "--color",
-            "0",
-            "--warnings",
-            "off",
-            "--nodns",
-            "none",
-            "--protocols",
-            "--vulnerable",
-            "--jsonfile",
-            str(report),
-            "127.0.0.1:443",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    cmd = ["testssl", "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none"]
+    cmd += ["--protocols", "--vulnerable", "--jsonfile", str(report)]
+    # 127.0.0.1:443 with the site's name in SNI (nginx refuses handshakes for
+    # names it does not serve); --nodns none: no lookup leaves the machine.
+    cmd += ["--ip", "127.0.0.1", f"https://{API}"]
+    subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     findings = json.loads(report.read_text())
-    by_id = {f["id"]: f for f in findings}
-    offered = {
-        p
-        for p in ("SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3")
-        if "offered" in by_id[p]["finding"] and "not offered" not in by_id[p]["finding"]
-    }
-    assert offered == {"TLS1_2", "TLS1_3"}, {
-        p: by_id[p]["finding"] for p in by_id if p.startswith(("SSL", "TLS"))
-    }
-    bad = [f for f in findings if f["severity"] in ("MEDIUM", "HIGH", "CRITICAL")]
-    assert not bad, bad
     (ROOT / ".local/logs").mkdir(parents=True, exist_ok=True)
     (ROOT / ".local/logs/testssl.json").write_text(report.read_text())
+    by_id = {f["id"]: f for f in findings}
+    assert "scanProblem" not in by_id, by_id.get("scanProblem")
+    protocols = ("SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3")
+    offered = {p for p in protocols if not by_id[p]["finding"].startswith("not offered")}
+    assert offered == {"TLS1_2", "TLS1_3"}, {p: by_id[p]["finding"] for p in protocols}
+    bad = [f for f in findings if f["severity"] in ("MEDIUM", "HIGH", "CRITICAL")]
+    assert not bad, bad
