@@ -8,7 +8,7 @@ from selenium import webdriver
 from tests.conftest import ROOT
 from tests.e2e.conftest import API, secret
 
-FRONTEND_HOST = "masclet-local-frontend.s3-website.eu-west-1.amazonaws.com"
+FRONTEND_HOST = "masclet-local-frontend.s3-website-eu-west-1.amazonaws.com"
 
 
 def browser(tmp_path):
