@@ -4,7 +4,6 @@ local AWS API and pebble, deployed by playbooks/site.yml as `make demo` does.
 Tests talk to 127.0.0.1 only; the site's name travels in SNI and Host.
 """
 
-import json
 import ssl
 import time
 import urllib.request
@@ -119,27 +118,12 @@ def admin_token(api) -> str:
     return api.login("admin", secret("admin-password"))
 
 
-def psql(sql: str) -> str:
-    """Run SQL in the application's database on the host, as postgres."""
-    proc = run(
-        [
-            "docker",
-            "exec",
-            CONTAINER,
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            "psql",
-            "-d",
-            "masclet",
-            "-Atc",
-            sql,
-        ],
-        check=True,
-    )
+def as_postgres(*cmd: str) -> str:
+    """Run a PostgreSQL client command on the host as the postgres user."""
+    proc = run(["docker", "exec", CONTAINER, "runuser", "-u", "postgres", "--", *cmd], check=True)
     return proc.stdout.strip()
 
 
-def to_json(data: bytes):
-    return json.loads(data.decode())
+def psql(sql: str) -> str:
+    """Run SQL in the application's database on the host."""
+    return as_postgres("psql", "-d", "masclet", "-Atc", sql)

@@ -12,7 +12,7 @@ import pytest
 import urllib3
 
 from tests.conftest import ROOT, run
-from tests.e2e.conftest import API, CONTAINER, secret
+from tests.e2e.conftest import API, CONTAINER, psql, secret
 
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=",
@@ -99,24 +99,8 @@ def test_login_create_import_and_read_back(api, admin_token):
 
     stored = run(["docker", "exec", CONTAINER, "ls", "/srv/masclet/shared/imports"], check=True)
     assert imported["file"].split("/")[-1] in stored.stdout.split()
-    count = run(
-        [
-            "docker",
-            "exec",
-            CONTAINER,
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            "psql",
-            "-d",
-            "masclet",
-            "-Atc",
-            f"SELECT count(*) FROM animals WHERE nom LIKE '{name}%'",
-        ],
-        check=True,
-    )
-    assert count.stdout.strip() == "26"
+    count = psql(f"SELECT count(*) FROM animals WHERE nom LIKE '{name}%'")
+    assert count == "26"
 
 
 def frontend_bucket() -> str:

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from tests.conftest import ROOT, run
-from tests.e2e.conftest import CONTAINER, playbook, psql
+from tests.e2e.conftest import CONTAINER, as_postgres, playbook, psql
 
 TABLES = ("users", "animals", "parts", "imports")
 
@@ -29,21 +29,7 @@ def test_backup_drop_restore_gives_back_the_same_rows(api):
     assert int(before["animals"]) > 0
     proc = playbook("backup", log="e2e-backup")
     assert proc.returncode == 0, proc.stdout[-6000:]
-    run(
-        [
-            "docker",
-            "exec",
-            CONTAINER,
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            "dropdb",
-            "--force",
-            "masclet",
-        ],
-        check=True,
-    )
+    as_postgres("dropdb", "--force", "masclet")
     # The restore stops the application, restores, and starts it again.
     proc = playbook("restore", log="e2e-restore")
     assert proc.returncode == 0, proc.stdout[-6000:]
