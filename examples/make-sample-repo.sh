@@ -29,6 +29,9 @@ overlay() {
 
 release() { # release TAG DATE MESSAGE
   export GIT_AUTHOR_DATE=$2 GIT_COMMITTER_DATE=$2
+  # An overlay file can keep the size, mtime (tar stores whole seconds) and even the inode of the
+  # file it replaces, so git's stat cache would call it unchanged: rebuild the index from content.
+  rm -f "$dest/.git/index"
   g add -A
   g commit -q -m "$3"
   g tag -a "$1" -m "$3"
