@@ -7,12 +7,12 @@ import json
 import subprocess
 import uuid
 
-import boto3
 import pytest
 import urllib3
 
 from tests.conftest import ROOT, run
 from tests.e2e.conftest import API, CONTAINER, psql, secret
+from tests.integration.awsenv import client
 
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=",
@@ -108,13 +108,7 @@ def frontend_bucket() -> str:
 
 
 def test_frontend_in_local_s3_has_types_caching_and_the_api_url(deployed):
-    s3 = boto3.client(
-        "s3",
-        endpoint_url="http://127.0.0.1:4566",
-        region_name="eu-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=frontend_bucket())["Contents"]]
     expected_type = {
         ".html": "text/html",

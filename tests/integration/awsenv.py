@@ -21,6 +21,17 @@ def unique_project() -> str:
     return "mtest" + secrets.token_hex(3)
 
 
+def project_inputs(project: str) -> dict:
+    """The extra variables a real-account provision needs, for one test project."""
+    return {
+        "project_name": project,
+        "app_domain": f"{project}.test",
+        "app_repo": "https://example.invalid/masclet.git",
+        "provision_admin_cidrs": ["127.0.0.1/32"],
+        "provision_alert_email": "ops@example.org",
+    }
+
+
 def client(service: str, region: str = REGION):
     return boto3.client(
         service,

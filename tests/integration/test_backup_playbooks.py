@@ -5,10 +5,10 @@ container standing in for the instance), with S3 answered by moto. A probe
 table in the application's database is backed up, damaged, and restored.
 """
 
-import boto3
 import pytest
 
 from tests.conftest import ROOT, run
+from tests.integration.awsenv import client
 
 BUCKET = "masclet-local-backups"
 PSQL = ["docker", "exec", "masclet-local", "runuser", "-u", "postgres", "--", "psql", "-X", "-At"]
@@ -36,13 +36,7 @@ def probe_count():
 def host_ready():
     proc = run([str(ROOT / "scripts/local-up.sh")], timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    s3 = boto3.client(
-        "s3",
-        endpoint_url="http://127.0.0.1:4566",
-        region_name="eu-west-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = client("s3")
     # The provision phase makes this bucket; make sure it exists when this runs alone.
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     if BUCKET not in names:

@@ -11,27 +11,15 @@ import time
 import urllib.request
 import uuid
 
-import boto3
 import pytest
 
 from tests.conftest import ROOT, run
+from tests.integration.awsenv import ENDPOINT, client
 from tests.recap import changed_by_host
 
-ENDPOINT = "http://127.0.0.1:4566"
-REGION = "eu-west-1"
 API_URL = "https://api.masclet.test"
 IMMUTABLE = "public, max-age=31536000, immutable"
 SAMPLE = ROOT / ".cache" / "sample-app"
-
-
-def client(service, region=REGION):
-    return boto3.client(
-        service,
-        endpoint_url=ENDPOINT,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,11 @@ import json
 import pytest
 
 from tests.conftest import run
-from tests.integration.awsenv import ENV, client, tagged, unique_project
+from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
 
 PROJECT = unique_project()
 ZONE = f"{PROJECT}.test"
-GOOD = {
-    "project_name": PROJECT,
-    "app_domain": ZONE,
-    "app_repo": "https://example.invalid/masclet.git",
-    "provision_admin_cidrs": ["127.0.0.1/32"],
-    "provision_alert_email": "ops@example.org",
-}
+GOOD = project_inputs(PROJECT)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -10,17 +10,13 @@ import json
 import pytest
 
 from tests.conftest import run
-from tests.integration.awsenv import ENV, client, tagged, unique_project
+from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
 from tests.recap import changed_by_host
 
 PROJECT = unique_project()
 ZONE = f"{PROJECT}.test"
 EXTRA = {
-    "project_name": PROJECT,
-    "app_domain": ZONE,
-    "app_repo": "https://example.invalid/masclet.git",
-    "provision_admin_cidrs": ["127.0.0.1/32"],
-    "provision_alert_email": "ops@example.org",
+    **project_inputs(PROJECT),
     # moto registers images under its own account id, not Debian's.
     "aws_instance_ami_owners": ["123456789012"],
     # A moto instance is a record: nothing answers SSH on its address.

@@ -31,8 +31,8 @@ def aws_env(monkeypatch, region="eu-west-1"):
 def runner(module, capsys):
     """A function that runs the module with params and returns its JSON result."""
 
-    def _run(check=False, **params):
-        args = dict(params, _ansible_check_mode=check, _ansible_diff=True)
+    def _run(check=False, diff=True, **params):
+        args = dict(params, _ansible_check_mode=check, _ansible_diff=diff)
         with patch_module_args(args), pytest.raises(SystemExit):
             module.main()
         return json.loads(capsys.readouterr().out)

@@ -1,22 +1,10 @@
 """library/cloudfront_origin_access_control.py and acm_certificate_request.py against moto."""
 
-import importlib.util
-import json
-
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws, settings
 
-from tests.conftest import ROOT
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "library" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from tests.unit.awsmodules import aws_env, load, runner
 
 oac = load("cloudfront_origin_access_control")
 acm = load("acm_certificate_request")
@@ -24,11 +12,7 @@ acm = load("acm_certificate_request")
 
 @pytest.fixture
 def aws(monkeypatch):
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws_env(monkeypatch, region="us-east-1")
     with mock_aws():
         yield
 
@@ -36,11 +20,7 @@ def aws(monkeypatch):
 @pytest.fixture
 def call(capsys):
     def _run(module, check=False, **args):
-        if check:
-            args["_ansible_check_mode"] = True
-        with patch_module_args(args), pytest.raises(SystemExit):
-            module.main()
-        return json.loads(capsys.readouterr().out)
+        return runner(module, capsys)(check=check, **args)
 
     return _run
 

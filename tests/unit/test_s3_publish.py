@@ -1,19 +1,14 @@
 """library/s3_publish.py against moto in-process: what lands in the bucket, and what it costs."""
 
-import importlib.util
-import json
 import time
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
-from tests.conftest import ROOT
+from tests.unit.awsmodules import aws_env, load, runner
 
-_spec = importlib.util.spec_from_file_location("s3_publish", ROOT / "library" / "s3_publish.py")
-s3_publish = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(s3_publish)
+s3_publish = load("s3_publish")
 
 BUCKET = "unit-publish"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -21,11 +16,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @pytest.fixture
 def s3(monkeypatch):
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    aws_env(monkeypatch)
     with mock_aws():
         client = boto3.client("s3", region_name="eu-west-1")
         client.create_bucket(
@@ -37,16 +28,11 @@ def s3(monkeypatch):
 @pytest.fixture
 def publish(capsys):
     """Run the module in-process; return its result (failed results too)."""
+    run = runner(s3_publish, capsys)
 
     def _run(src, check=False, diff=False, **params):
         args = {"bucket": BUCKET, "src": str(src), "region": "eu-west-1", **params}
-        if check:
-            args["_ansible_check_mode"] = True
-        if diff:
-            args["_ansible_diff"] = True
-        with patch_module_args(args), pytest.raises(SystemExit):
-            s3_publish.main()
-        return json.loads(capsys.readouterr().out)
+        return run(check=check, diff=diff, **args)
 
     return _run
 
