@@ -1,7 +1,7 @@
 """Whole-site figures on the embedded default (issue: end to end, under load).
 
 converge_fresh_s   fresh host -> serving (site.yml on a new container)
-converge_noop_s    site.yml again, nothing to change
+converge_noop_s    site.yml again, nothing to change (median of three runs; _max_s the slowest)
 redeploy_s         a new backend release (v2.0.0) while a bounded load runs
 deploy_requests / deploy_failed_requests   that load's count and failures
 rollback_s         playbooks/rollback.yml back to the previous release
@@ -12,6 +12,7 @@ backup_s / restore_s   playbooks/backup.yml and restore.yml with 100,000 animals
 """
 
 import glob
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -68,9 +69,15 @@ def run_bench(workdir: Path) -> dict:
     sh(["examples/make-sample-repo.sh", str(ROOT / ".cache/sample-app")], check=True)
 
     figures["converge_fresh_s"], _ = timed("site")
-    figures["converge_noop_s"], out = timed("site")
-    if any(changed_by_host(out).values()):
-        raise RuntimeError("the no-op converge changed something")
+    # A converged run is short enough for noise to show: the median of three, and the slowest.
+    noop = []
+    for _ in range(3):
+        seconds, out = timed("site")
+        if any(changed_by_host(out).values()):
+            raise RuntimeError("the no-op converge changed something")
+        noop.append(seconds)
+    figures["converge_noop_s"] = statistics.median(noop)
+    figures["converge_noop_max_s"] = max(noop)
 
     api = Api(pebble_roots())
     api.wait_healthy()
