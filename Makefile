@@ -39,7 +39,7 @@ $(STATE)/apt.done: Makefile
 $(VENV)/.done: requirements.txt requirements-dev.txt
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
-	@$(VENV)/bin/python -c 'import ansible, boto3, moto, molecule' # fails loudly when the install did not
+	@$(VENV)/bin/python -c 'import ansible, ansible_mitogen, boto3, moto, molecule' # fails loudly when the install did not
 	@touch $@
 
 local-up: setup ## start dockerd, the host container, moto and pebble
