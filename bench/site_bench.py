@@ -2,11 +2,18 @@
 
 converge_fresh_s   fresh host -> serving (site.yml on a new container)
 converge_noop_s    site.yml again, nothing to change (median of three runs; _max_s the slowest)
-redeploy_s         a new backend release (v2.0.0) while a bounded load runs
-deploy_requests / deploy_failed_requests   that load's count and failures
+deploy_switches    release switches under a browser-like load (kept-alive connections
+                   idle 0-40 ms between requests): v2.0.0 and v1.0.0 deployed in turn
+deploy_requests / deploy_failed_requests   that load's count and failures, summed over
+                   every switch (zero-downtime means 0)
+redeploy_s         the first of them: v2.0.0 with its migration; switch_median_s all of them
+renewal_reloads / renewal_failed_requests   forced certbot renewals (each reloads nginx
+                   through the deploy hook) under the same load
+web_change_reloads / web_change_failed_requests   web phase runs that change nginx's
+                   configuration (and reload it) under the same load
 rollback_s         playbooks/rollback.yml back to the previous release
 peak_memory_mb     the host container's peak resident memory (cgroup, page cache
-                   excluded) sampled during the redeploy under load
+                   excluded) sampled during the switches under load
 memory_limit_hits  times the container reached its 1 GiB limit (cgroup failcnt)
 backup_s / restore_s   playbooks/backup.yml and restore.yml with 100,000 animals
 """
@@ -19,8 +26,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.conftest import run as sh
-from tests.e2e.conftest import API, CONTAINER, Api, pebble_roots, playbook, psql
-from tests.load import Load
+from tests.e2e.conftest import CONTAINER, Api, browser_like_load, pebble_roots, playbook, psql
 from tests.recap import changed_by_host
 
 
@@ -62,6 +68,78 @@ class MemorySampler(threading.Thread):
             time.sleep(0.2)
 
 
+SWITCHES = 10
+RELEASES = ("2.0.0", "1.0.0")  # deployed in turn, starting from the converged v1.0.0
+
+
+def switches(api: Api) -> dict:
+    """SWITCHES deployments, each under its own browser-like load; failures summed."""
+    seconds, requests, failed, failures = [], 0, 0, []
+    for i in range(SWITCHES):
+        version = RELEASES[i % 2]
+        with browser_like_load(api) as load:
+            elapsed, _ = timed("backend", "-e", f"app_version=v{version}")
+        live = api.request("GET", "/health").json()["version"]
+        if live != version:
+            raise RuntimeError(f"switch {i + 1}: v{version} deployed but {live} answers")
+        seconds.append(elapsed)
+        requests += load.requests
+        failed += load.failed
+        failures += load.failures
+    if failures:
+        print("switch failures (first 10):", failures[:10])
+    return {
+        "deploy_switches": SWITCHES,
+        "deploy_requests": requests,
+        "deploy_failed_requests": failed,
+        "redeploy_s": seconds[0],
+        "switch_median_s": statistics.median(seconds),
+    }
+
+
+def renew_certificate() -> None:
+    """A real renewal from pebble, as certbot.timer would run it (deploy hook included)."""
+    env = sh(
+        [
+            "docker",
+            "exec",
+            CONTAINER,
+            "systemctl",
+            "show",
+            "-p",
+            "Environment",
+            "--value",
+            "certbot.service",
+        ],
+        check=True,
+    ).stdout.split()
+    cmd = ["certbot", "renew", "--force-renewal", "--no-random-sleep-on-renew", "-q"]
+    sh(["docker", "exec", CONTAINER, "env", *env, *cmd], check=True)
+
+
+def reloads(api: Api) -> dict:
+    """nginx reloads that do not move traffic: certificate renewals and configuration
+    changes, under the same load as the switches."""
+    renewals = 3
+    with browser_like_load(api) as load:
+        for _ in range(renewals):
+            renew_certificate()
+    figures = {
+        "renewal_reloads": renewals,
+        "renewal_requests": load.requests,
+        "renewal_failed_requests": load.failed,
+    }
+    with browser_like_load(api) as load:
+        timed("web", "-e", "web_hsts_max_age=31536001")
+        timed("web")
+    figures.update(
+        web_change_reloads=2,
+        web_change_requests=load.requests,
+        web_change_failed_requests=load.failed,
+    )
+    return figures
+
+
 def run_bench(workdir: Path) -> dict:
     figures: dict = {}
     sh(["docker", "rm", "-f", CONTAINER])
@@ -85,15 +163,13 @@ def run_bench(workdir: Path) -> dict:
     failcnt_before = int((cgroup / "memory.failcnt").read_text())
     sampler = MemorySampler(cgroup)
     sampler.start()
-    with Load(API, ca_certs=api.ca_certs, threads=4, max_requests=100000, max_seconds=600) as load:
-        figures["redeploy_s"], _ = timed("backend", "-e", "app_version=v2.0.0")
+    figures.update(switches(api))
     sampler.done.set()
     sampler.join()
-    figures["deploy_requests"] = load.requests
-    figures["deploy_failed_requests"] = load.failed
     figures["peak_memory_mb"] = round(sampler.peak / 2**20, 1)
     figures["memory_limit_hits"] = int((cgroup / "memory.failcnt").read_text()) - failcnt_before
 
+    figures.update(reloads(api))
     figures["rollback_s"], _ = timed("rollback")
 
     psql(

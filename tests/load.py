@@ -4,8 +4,14 @@ It sends GET requests to 127.0.0.1 with the site's name in SNI and Host, from a
 few threads, until told to stop, or until its request or time budget runs out,
 whichever comes first. It counts every request and every failure (a non-2xx
 answer or a connection error), keeping a few examples of what failed.
+
+Connections are kept alive and reused, as browsers do; with ``think_ms`` each
+thread waits a random 0..think_ms between requests, so connections sit idle the
+way a browser's do (an idle kept-alive connection is the one a server may close
+under a client). No request is ever retried: a closed connection is a failure.
 """
 
+import random
 import threading
 import time
 from collections import Counter
@@ -26,8 +32,10 @@ class Load:
         threads: int = 4,
         max_requests: int = 20000,
         max_seconds: float = 300.0,
+        think_ms: float = 0.0,
     ):
         self.path = path
+        self.think = think_ms / 1000
         self.max_requests = max_requests
         self.deadline = time.monotonic() + max_seconds
         self.threads = threads
@@ -75,6 +83,8 @@ class Load:
                     self.failed += 1
                     if len(self.failures) < 10:
                         self.failures.append(detail)
+            if self.think:
+                self._stop.wait(random.uniform(0, self.think))
 
     def __enter__(self) -> "Load":
         for _ in range(self.threads):

@@ -4,6 +4,7 @@ local AWS API and pebble, deployed by playbooks/site.yml as `make demo` does.
 Tests talk to 127.0.0.1 only; the site's name travels in SNI and Host.
 """
 
+import os
 import ssl
 import time
 import urllib.request
@@ -13,6 +14,7 @@ import pytest
 import urllib3
 
 from tests.conftest import ROOT, run
+from tests.load import Load
 from tests.recap import changed_by_host
 
 API = "api.masclet.test"
@@ -87,13 +89,34 @@ class Api:
         raise AssertionError(f"/health did not answer 200 within {seconds}s: {last}")
 
 
+def browser_like_load(api: "Api", **limits) -> Load:
+    """Load as browsers make it: 8 kept-alive connections, each idle 0-40 ms between
+    requests; bounded by requests and time (override with max_requests/max_seconds)."""
+    bounds = {"max_requests": 50000, "max_seconds": 600, **limits}
+    return Load(API, ca_certs=api.ca_certs, threads=8, think_ms=40, **bounds)
+
+
 def secret(name: str) -> str:
     return (ROOT / ".local" / "secrets" / name).read_text().strip()
 
 
+def host_running() -> bool:
+    proc = run(["docker", "inspect", "-f", "{{.State.Running}}", CONTAINER])
+    return proc.returncode == 0 and proc.stdout.strip() == "true"
+
+
 @pytest.fixture(scope="session")
 def deployed():
-    """A fresh host, then site.yml twice: the second run must change nothing."""
+    """A fresh host, then site.yml twice: the second run must change nothing.
+
+    MASCLET_E2E_REUSE=1 keeps a host that is already up (to rerun a few tests): one
+    site.yml run, which must then change nothing."""
+    if os.environ.get("MASCLET_E2E_REUSE") == "1" and host_running():
+        again = playbook("site", log="e2e-site-reuse")
+        assert again.returncode == 0, again.stdout[-8000:]
+        changed = changed_by_host(again.stdout)
+        assert not any(changed.values()), f"site.yml on the kept host changed: {changed}"
+        return {"first": again.stdout, "second": again.stdout}
     run(["docker", "rm", "-f", CONTAINER])
     run(["scripts/local-up.sh"], check=True)
     run(["examples/make-sample-repo.sh", str(ROOT / ".cache/sample-app")], check=True)

@@ -192,8 +192,8 @@ def test_env_file_private_and_database_url_encoded(host):
 
 
 def test_service_hardening_rated_ok_or_better(host):
-    port = live(host)["port"]
-    out = host.run(f"systemd-analyze security masclet-api@{port}.service")
+    slot = live(host)["slot"]
+    out = host.run(f"systemd-analyze security masclet-api@{slot}.service")
     assert out.rc == 0, out.stderr
     match = re.search(r"Overall exposure level for \S+: ([\d.]+) (\w+)", out.stdout)
     assert match, out.stdout[-2000:]
@@ -204,8 +204,13 @@ def test_service_hardening_rated_ok_or_better(host):
     assert probe.rc != 0
 
 
+def nginx_workers(host):
+    return host.run('pgrep -P "$(cat /run/nginx.pid)" | sort').stdout.split()
+
+
 def test_deploy_v2_under_load_has_zero_failed_requests(host):
     before = live(host)
+    workers = nginx_workers(host)
     with Load() as load:
         proc = playbook("converge.yml", "-e", "backend_version=v2.0.0")
     assert proc.returncode == 0, proc.stdout[-6000:]
@@ -214,10 +219,15 @@ def test_deploy_v2_under_load_has_zero_failed_requests(host):
     assert load.versions == {"1.0.0", "2.0.0"}, load.versions
     assert health()[1]["version"] == "2.0.0"
     after = live(host)
-    assert after["port"] != before["port"]
+    assert after["slot"] != before["slot"]
     assert after["release"] != before["release"]
     # The old instance is gone after the drain.
-    assert not host.service(f"masclet-api@{before['port']}").is_running
+    assert not host.service(f"masclet-api@{before['slot']}").is_running
+    # Traffic moved with the live link: nginx was not reloaded (same workers), and
+    # the link leads to the new slot's socket.
+    assert nginx_workers(host) == workers
+    link = host.file("/var/lib/masclet-api/live.sock")
+    assert link.linked_to == f"/run/masclet-api/{after['slot']}.sock"
     # v2's migration ran: the new column is in the API.
     _, token = login(ADMIN_PASSWORD)
     status, body = http(
@@ -334,7 +344,8 @@ def test_unknown_version_stops_before_any_change(host):
 
 
 @pytest.mark.parametrize(
-    "bad", ['{"backend_ports": [8000]}', '{"backend_keep_releases": 1}', '{"backend_workers": "x"}']
+    "bad",
+    ['{"backend_slots": ["blue"]}', '{"backend_keep_releases": 1}', '{"backend_workers": "x"}'],
 )
 def test_bad_input_fails_before_change(bad):
     proc = playbook("converge.yml", "-e", bad)
