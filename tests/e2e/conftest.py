@@ -89,11 +89,11 @@ class Api:
         raise AssertionError(f"/health did not answer 200 within {seconds}s: {last}")
 
 
-def browser_like_load(api: "Api", **limits) -> Load:
-    """Load as browsers make it: 8 kept-alive connections, each idle 0-40 ms between
-    requests; bounded by requests and time (override with max_requests/max_seconds)."""
+def browser_like_load(api: "Api", threads: int = 8, **limits) -> Load:
+    """Load as browsers make it: kept-alive connections (one per thread), each idle
+    0-40 ms between requests; bounded by requests and time (max_requests/max_seconds)."""
     bounds = {"max_requests": 50000, "max_seconds": 600, **limits}
-    return Load(API, ca_certs=api.ca_certs, threads=8, think_ms=40, **bounds)
+    return Load(API, ca_certs=api.ca_certs, threads=threads, think_ms=40, **bounds)
 
 
 def secret(name: str) -> str:
