@@ -1,10 +1,14 @@
 """The deployed site as a user sees it: HTTPS, headers, the API through nginx,
 the published frontend, a real browser, and no secret in the output."""
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
 import json
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -63,6 +67,43 @@ def test_the_default_admin_password_no_longer_works(api):
         encode_multipart=False,
     )
     assert r.status == 401
+
+
+def forged_token(key: str, username: str = "admin") -> str:
+    """An HS256 JWT for username signed with key (here: the application's placeholder)."""
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = b64(json.dumps({"sub": username, "exp": int(time.time()) + 3600}).encode())
+    signature = hmac.new(key.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest()
+    return f"{header}.{claims}.{b64(signature)}"
+
+
+@pytest.mark.parametrize(
+    "token", ["garbage", forged_token("secret_key_placeholder")], ids=["garbage", "placeholder-key"]
+)
+def test_tokens_the_application_did_not_issue_are_refused(api, token):
+    # The application takes any token for its administrator unless BYPASS_MODE=off reaches
+    # it, and signs with its placeholder key unless SECRET_KEY does (read at import).
+    assert api.request("GET", "/api/v1/auth/me", token=token).status == 401
+    assert api.request("POST", "/api/v1/imports/csv", token=token).status == 401
+
+
+def test_the_service_environment_carries_every_setting(api, admin_token):
+    me = api.request("GET", "/api/v1/auth/me", token=admin_token).json()
+    assert me["id"] != 999 and me["username"] == "admin"
+    pid = run(
+        ["docker", "exec", CONTAINER, "pgrep", "-o", "-f", "uvicorn app.main:app"], check=True
+    ).stdout.strip()
+    environ = run(["docker", "exec", CONTAINER, "cat", f"/proc/{pid}/environ"], check=True)
+    settings = dict(line.split("=", 1) for line in environ.stdout.split("\0") if "=" in line)
+    assert settings.get("BYPASS_MODE") == "off"
+    assert settings.get("ENV") == "prod"
+    # Compared, never printed: a failure must not show the key.
+    key_reached = settings.get("SECRET_KEY") == secret("secret-key")
+    assert key_reached, "SECRET_KEY did not reach the process"
 
 
 def test_login_create_import_and_read_back(api, admin_token):

@@ -53,6 +53,9 @@ async def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]) -> Use
         detail="Could not validate credentials",
         headers={"WWW-Authenticate": "Bearer"},
     )
+    if config.BYPASS_MODE != "off":
+        # The real application's development bypass: any token is the administrator.
+        return User(id=999, username="admin", role=config.ADMIN_ROLE, is_active=True)
     try:
         payload = jwt.decode(token, config.SECRET_KEY, algorithms=[config.ALGORITHM])
     except jwt.PyJWTError:

@@ -149,6 +149,13 @@ def test_default_admin_password_replaced():
     assert status == 200 and token["access_token"]
 
 
+def test_settings_reach_the_process_through_its_environment():
+    # The sample reads its settings at import, before its .env: a garbage token is
+    # refused only if BYPASS_MODE=off came through the unit's EnvironmentFile.
+    status, _ = http("GET", f"{NGINX}/api/v1/auth/me", headers={"Authorization": "Bearer x"})
+    assert status == 401
+
+
 def test_csv_upload_lands_in_shared_imports(host):
     _, token = login(ADMIN_PASSWORD)
     marker = uuid.uuid4().hex[:8]
