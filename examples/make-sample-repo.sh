@@ -40,6 +40,9 @@ release() { # release TAG DATE MESSAGE
 g init -q
 g symbolic-ref HEAD refs/heads/main
 overlay "$here/masclet-sample"
+# The real application's pyproject.toml is Latin-1 with CRLF line ends (APP-CONTRACT.md).
+iconv -f UTF-8 -t LATIN1 "$dest/backend/pyproject.toml" | sed 's/$/\r/' >"$dest/backend/pyproject.tmp"
+mv "$dest/backend/pyproject.tmp" "$dest/backend/pyproject.toml"
 release v1.0.0 "2025-03-01T10:00:00Z" "Masclet Imperi sample 1.0.0"
 overlay "$here/releases/v2"
 release v2.0.0 "2025-06-01T10:00:00Z" "2.0.0: animals.pes (weight) column, aerich migration 1"

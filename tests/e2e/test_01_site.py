@@ -101,9 +101,86 @@ def test_the_service_environment_carries_every_setting(api, admin_token):
     settings = dict(line.split("=", 1) for line in environ.stdout.split("\0") if "=" in line)
     assert settings.get("BYPASS_MODE") == "off"
     assert settings.get("ENV") == "prod"
+    # Peer login over the socket: the URL the application prints holds no password.
+    assert settings.get("DATABASE_URL") == "postgres://masclet@/masclet"
+    assert settings.get("PGHOST") == "/var/run/postgresql"
     # Compared, never printed: a failure must not show the key.
     key_reached = settings.get("SECRET_KEY") == secret("secret-key")
     assert key_reached, "SECRET_KEY did not reach the process"
+
+
+def test_the_operators_admin_password_logs_in(api):
+    assert api.login("admin", secret("admin-password"))
+
+
+def in_host(script: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["docker", "exec", "-i", CONTAINER, "bash", "-c", script],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_unauthenticated_database_reset_is_refused_by_nginx(api):
+    # The application has the endpoint (it answers on its own socket, Host accepted)...
+    direct = in_host(
+        "curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Host: localhost' "
+        "--unix-socket /var/lib/masclet-api/live.sock http://localhost/api/v1/admin/reset-database"
+    )
+    assert direct.stdout == "500", direct
+    # ...and nginx keeps it from everyone else, however the path is spelled.
+    for path in (
+        "/api/v1/admin/reset-database",
+        "/api/v1/admin//reset-database",
+        "/api/v1/admin/%72eset-database",
+        "/api/v1/admin/reset-database?confirm=1",
+    ):
+        assert api.request("POST", path).status == 404, path
+
+
+def test_a_host_name_the_application_does_not_serve_gets_400(deployed):
+    # The trusted-host check of ENV=prod (the health gate sends Host: localhost for it).
+    r = in_host(
+        "curl -s -o /dev/null -w '%{http_code}' -H 'Host: 127.0.0.1' "
+        "--unix-socket /var/lib/masclet-api/live.sock http://x/health"
+    )
+    assert r.stdout == "400", r
+
+
+def test_the_database_password_is_in_no_file_and_no_journal_line(api):
+    # The application prints its database URL at every start: it must carry no password.
+    printed = in_host("journalctl --no-pager -o cat -u 'masclet-api@*' | grep -c 'Conectando a'")
+    assert int(printed.stdout or 0) > 0, printed
+    found = in_host(
+        'read -r pw; grep -rlF -e "$pw" /srv/masclet/releases /srv/masclet/shared /etc/systemd '
+        '/etc/nginx 2>/dev/null; journalctl --no-pager -o cat | grep -cF -e "$pw"',
+        stdin=secret("db-password") + "\n",
+    )
+    assert found.stdout.split() == ["0"], "the database password is written somewhere"
+
+
+def test_application_logs_rotate_and_stay_private(api):
+    rotated = in_host(
+        "cd /srv/masclet/shared/logs && logrotate -f /etc/logrotate.d/masclet-api && "
+        "stat -c '%n %U %a' app.log.1 && wc -c < app.log"
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    name, owner, mode, size = rotated.stdout.split()
+    assert (name, owner) == ("app.log.1", "masclet")
+    assert int(mode, 8) & 0o007 == 0, mode
+    assert int(size) == 0  # truncated in place, still the file the application writes
+    # The application keeps writing to it: a failed login is logged.
+    api.request(
+        "POST",
+        "/api/v1/auth/login",
+        fields={"username": "nobody", "password": "x"},
+        encode_multipart=False,
+    )
+    after = in_host("stat -c '%s %a' /srv/masclet/shared/logs/app.log")
+    size, mode = after.stdout.split()
+    assert int(size) > 0 and int(mode, 8) & 0o007 == 0, after.stdout
 
 
 def test_login_create_import_and_read_back(api, admin_token):

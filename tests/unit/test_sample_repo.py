@@ -39,3 +39,23 @@ def test_each_tag_carries_its_own_version_even_when_mtimes_collide(tmp_path):
     assert "pes" in show(repo, "v2.0.0", "backend/app/models.py")
     assert "pes" not in show(repo, "v1.0.0", "backend/app/models.py")
     assert "500" in show(repo, "v2.0.1-broken", "backend/app/routers/health.py")
+
+
+def test_the_sample_pyproject_is_committed_as_the_real_applications_latin1_crlf(tmp_path):
+    repo = tmp_path / "sample"
+    subprocess.run(
+        [str(ROOT / "examples" / "make-sample-repo.sh"), str(repo)], check=True, capture_output=True
+    )
+    raw = subprocess.run(
+        ["git", "-C", str(repo), "show", "v1.0.0:backend/pyproject.toml"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        raise AssertionError("pyproject.toml decodes as UTF-8: aerich would read it")
+    assert "app.db_legacy.TORTOISE_ORM" in raw.decode("latin-1")

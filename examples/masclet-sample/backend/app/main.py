@@ -11,7 +11,7 @@ from tortoise import Tortoise
 from app import config
 from app.database import TORTOISE_ORM
 from app.models import User
-from app.routers import animals, auth, health, imports
+from app.routers import admin, animals, auth, health, imports
 from app.scheduler import start_scheduler
 from app.security import hash_password, verify_password
 from app.version import APP_VERSION
@@ -47,6 +47,9 @@ async def ensure_admin() -> None:
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     setup_logging()
     log.info("starting Masclet Imperi sample %s (ENV=%s)", APP_VERSION, config.ENV)
+    # Quirk kept from the real application: the database URL, password included, goes to
+    # stdout (the journal) and to the log file at every start.
+    log.info("Conectando a la base de datos: %s", config.database_url())
     await Tortoise.init(config=TORTOISE_ORM)
     await Tortoise.generate_schemas(safe=True)
     await ensure_admin()
@@ -68,7 +71,8 @@ app = FastAPI(
     lifespan=lifespan,
 )
 if config.ENV == "prod":
-    hosts = [h for h in (config.DOMAIN, config.API_DOMAIN, "localhost", "127.0.0.1") if h]
+    # As in the real application: a request whose Host is none of these gets 400.
+    hosts = [h for h in (config.DOMAIN, config.API_DOMAIN, "localhost") if h]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
 app.add_middleware(
     CORSMiddleware,
@@ -79,7 +83,7 @@ app.add_middleware(
 )
 
 api = APIRouter(prefix="/api/v1")
-for module in (auth, animals, imports):
+for module in (auth, animals, imports, admin):
     api.include_router(module.router)
 app.include_router(api)
 app.include_router(health.router)

@@ -1,3 +1,4 @@
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -10,6 +11,7 @@ from app.models import User
 from app.security import CurrentUser, create_access_token, hash_password, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+log = logging.getLogger("masclet")
 
 
 class PasswordChange(BaseModel):
@@ -24,6 +26,7 @@ async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict:
         verify_password, form.password, user.password_hash
     )
     if not valid:
+        log.warning("failed login for %r", form.username)
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail="Incorrect username or password",
