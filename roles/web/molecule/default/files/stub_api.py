@@ -1,6 +1,7 @@
 """Stub API for the web role's Molecule tests (stdlib only)."""
 
 import json
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -20,6 +21,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/health":
             self._send(200, {"status": "ok"})
+        elif self.path.endswith("/slow"):
+            time.sleep(3)  # longer than the scenario's proxy_read_timeout, shorter than an upload's
+            self._send(200, {"slow": True})
         elif self.path == "/big":
             self._send(200, {"rows": ["masclet"] * 2000})
         else:

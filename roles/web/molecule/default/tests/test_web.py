@@ -170,14 +170,45 @@ def test_only_tls_12_and_13(version, accepted):
 def test_large_upload_passes_and_oversize_is_refused(pebble_root, tmp_path):
     ten = tmp_path / "ten.csv"
     ten.write_bytes(b"a;b;01/01/2020\n" * (10 * 1024 * 1024 // 15))
-    status, headers, body = request(pebble_root, "/api/v1/imports/csv", "--data-binary", f"@{ten}")
+    status, headers, body = request(pebble_root, "/api/v1/animals", "--data-binary", f"@{ten}")
     assert status == 200
     assert json.loads(body)["received"] == ten.stat().st_size
     big = tmp_path / "big.csv"
     big.write_bytes(b"0" * (21 * 1024 * 1024))
-    status, headers, _ = request(pebble_root, "/api/v1/imports/csv", "--data-binary", f"@{big}")
+    status, headers, _ = request(pebble_root, "/api/v1/animals", "--data-binary", f"@{big}")
     assert status == 413
     assert values(headers, "strict-transport-security")
+    # The upload location has its own limit (30m).
+    status, _, body = request(pebble_root, "/api/v1/imports/csv", "--data-binary", f"@{big}")
+    assert status == 200 and json.loads(body)["received"] == big.stat().st_size
+    bigger = tmp_path / "bigger.csv"
+    bigger.write_bytes(b"0" * (31 * 1024 * 1024))
+    status, _, _ = request(pebble_root, "/api/v1/imports/csv", "--data-binary", f"@{bigger}")
+    assert status == 413
+
+
+def test_only_upload_locations_wait_longer_for_the_application(pebble_root):
+    assert request(pebble_root, "/api/v1/animals/slow")[0] == 504
+    status, headers, _ = request(pebble_root, "/api/v1/imports/slow")
+    assert status == 200
+    assert values(headers, "strict-transport-security")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/admin/reset-database",
+        "/api/v1/admin//reset-database",
+        "/api/v1/admin/%72eset-database",
+        "/api/v1/admin/reset-database/",
+    ],
+)
+def test_denied_paths_never_reach_the_application(pebble_root, path):
+    # The stub answers 200 to any POST: only nginx can make this a 404.
+    status, headers, _ = request(pebble_root, path, "-X", "POST", "-d", "x=1")
+    assert status == 404
+    assert values(headers, "strict-transport-security")
+    assert request(pebble_root, "/api/v1/admin/other", "-X", "POST", "-d", "x=1")[0] == 200
 
 
 def test_cors_only_for_the_frontend(pebble_root):
