@@ -132,3 +132,36 @@ def test_warnings_for_an_older_not_free_type():
     assert quiet.returncode == 0
     assert "older generation" not in quiet.stdout
     assert "not free-tier eligible" not in quiet.stdout
+
+
+def test_an_application_recipe_that_does_not_exist():
+    line = refused(
+        provision(app_profile="herdbook"), "app_profile=herdbook names no complete recipe"
+    )
+    assert "masclet-imperi-web, sample" in line
+
+
+def test_the_default_recipe_is_the_real_application():
+    # dev and prod deploy Masclet Imperi Web as it is unless told otherwise.
+    fields = (
+        "app_profile, backend_migration_command or 'none', backend_env_extra.BYPASS_MODE,"
+        " backend_pip_constraints | select('match', '^tortoise-orm==') | first"
+    )
+    proc = run(
+        [
+            "ansible",
+            "-i",
+            "inventory/dev",
+            "localhost",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            f"msg=recipe:{{{{ [{fields}] | join('|') }}}}",
+            "-e",
+            json.dumps(GOOD),
+        ],
+        env=dict(ENV, MASCLET_PROJECT=PROJECT),
+        unset_prefix="AWS_",
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "recipe:masclet-imperi-web|none|off|tortoise-orm==0.20.1" in proc.stdout, proc.stdout
