@@ -5,7 +5,6 @@ build cache is shared by the tests of this module so the Astro site is built onc
 """
 
 import json
-import re
 import subprocess
 import time
 import urllib.request
@@ -17,7 +16,7 @@ from tests.conftest import ROOT, run
 from tests.integration.awsenv import ENDPOINT, client
 from tests.recap import changed_by_host
 
-API_URL = "https://api.masclet.test"
+API_URL = "https://api.masclet.test/api/v1"
 IMMUTABLE = "public, max-age=31536000, immutable"
 SAMPLE = ROOT / ".cache" / "sample-app"
 
@@ -88,7 +87,14 @@ def test_website_phase_publishes_the_site_with_headers_and_api_url(sample_repo, 
         assert page["ContentType"] == "text/html; charset=utf-8"
         assert page["CacheControl"] == "no-cache"
         body = page["Body"].read().decode()
-        assert re.search(r'<meta name="api-url" content="https://api\.masclet\.test"', body)
+        assert f'<meta name="api-url" content="{API_URL}"' in body
+        # The client reads import.meta.env.VITE_API_URL: only the wrapper configuration
+        # (frontend_build_env_prefixes) puts it into the browser's code.
+        scripts = [k for k in assets if k.endswith(".js")]
+        assert any(
+            API_URL in s3.get_object(Bucket=bucket, Key=k)["Body"].read().decode() for k in scripts
+        ), "the API base is not in the client's code"
+
         assert '<meta name="app-version" content="1.0.0"' in body
         for key in assets:
             head = s3.head_object(Bucket=bucket, Key=key)
@@ -271,3 +277,40 @@ def cleanup_cloudfront(cf, acm, bucket, zone):
     for c in acm.list_certificates()["CertificateSummaryList"]:
         if c["DomainName"] == zone:
             acm.delete_certificate(CertificateArn=c["CertificateArn"])
+
+
+def operator_patch(tmp_path, name, old, new):
+    """A patch against the sample's v1.0.0, as an operator would write it with git diff."""
+    work = tmp_path / name
+    run(["git", "clone", "-q", "--branch", "v1.0.0", str(SAMPLE), str(work)], check=True)
+    about = work / "frontend" / "src" / "pages" / "about.astro"
+    about.write_text(about.read_text().replace(old, new))
+    diff = run(["git", "-C", str(work), "diff"], check=True).stdout
+    assert diff, "the patch is empty"
+    path = tmp_path / f"{name}.patch"
+    path.write_text(diff)
+    return path
+
+
+def test_patches_reach_the_build_and_one_that_does_not_apply_publishes_nothing(
+    sample_repo, cache_dir, tmp_path
+):
+    s3 = client("s3")
+    bucket = unique("itest-patch")
+    fix = operator_patch(tmp_path, "fix", "Sample of the Masclet", "Patched sample of the Masclet")
+    try:
+        proc = phase(bucket, cache_dir, "-e", json.dumps({"frontend_build_patches": [str(fix)]}))
+        assert proc.returncode == 0, proc.stdout[-6000:]
+        about = s3.get_object(Bucket=bucket, Key="about/index.html")["Body"].read().decode()
+        assert "Patched sample of the Masclet" in about
+        before = objects(s3, bucket)
+
+        # A patch written against other code: git's words, and the published site untouched.
+        stale = operator_patch(tmp_path, "stale", "Sample of the Masclet", "Other text")
+        stale.write_text(stale.read_text().replace("Sample of the Masclet", "Text not there"))
+        bad = phase(bucket, cache_dir, "-e", json.dumps({"frontend_build_patches": [str(stale)]}))
+        assert bad.returncode != 0
+        assert "does not apply" in bad.stdout and "patch failed" in bad.stdout, bad.stdout[-4000:]
+        assert objects(s3, bucket) == before
+    finally:
+        drop_bucket(s3, bucket)

@@ -1,12 +1,12 @@
-// Static build. The API base URL is baked in at build time from PUBLIC_API_URL, else
-// VITE_API_URL (both read from the environment or a .env file), else '' (same origin).
+// Static build. Like the real application's, this configuration exposes only Astro's
+// PUBLIC_ variables to client code, while the client reads VITE_API_URL: the deployment
+// builds through a wrapper configuration that adds VITE_ (frontend_build_env_prefixes).
 import { defineConfig } from 'astro/config';
 
 export default defineConfig({
   output: 'static',
   build: { inlineStylesheets: 'never' },
   vite: {
-    envPrefix: ['PUBLIC_', 'VITE_'],
     build: { assetsInlineLimit: 0 },
   },
 });

@@ -1,15 +1,16 @@
-// Log in against the API, then list the animals. The API base URL comes from the
-// <meta name="api-url"> tag baked in at build time ('' means same origin).
+// Log in against the API, then list the animals. As in the real application, the client
+// reads import.meta.env.VITE_API_URL (the base, ending in /api/v1), which Astro does not
+// expose unless the build adds VITE_ to Vite's envPrefix; without it, the same origin.
 import { COLUMNS } from '../columns.js';
 
-const api = document.querySelector('meta[name="api-url"]')?.content ?? '';
+const api = (import.meta.env.VITE_API_URL || '/api/v1').replace(/\/+$/, '');
 
 function setStatus(text) {
   document.getElementById('status').textContent = text;
 }
 
 async function login(username, password) {
-  const res = await fetch(`${api}/api/v1/auth/login`, {
+  const res = await fetch(`${api}/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username, password }),
@@ -19,7 +20,7 @@ async function login(username, password) {
 }
 
 async function loadAnimals(token) {
-  const res = await fetch(`${api}/api/v1/animals`, {
+  const res = await fetch(`${api}/animals`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   if (!res.ok) throw new Error(`animals failed (${res.status})`);
