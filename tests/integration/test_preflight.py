@@ -3,10 +3,11 @@ names the variable or the fix. Runs the real-account inventory against the moto 
 
 import json
 
+import boto3
 import pytest
 
 from tests.conftest import run
-from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
+from tests.integration.awsenv import ENDPOINT, ENV, client, project_inputs, tagged, unique_project
 
 PROJECT = unique_project()
 ZONE = f"{PROJECT}.test"
@@ -165,3 +166,25 @@ def test_the_default_recipe_is_the_real_application():
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "recipe:masclet-imperi-web|none|off|tortoise-orm==0.20.1" in proc.stdout, proc.stdout
+
+
+def test_a_bucket_name_another_account_holds():
+    # Another account (moto keeps resources per account; an assumed role's keys belong to it).
+    creds = client("sts").assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/other", RoleSessionName="other"
+    )["Credentials"]
+    other = boto3.client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        region_name="eu-west-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    taken = f"{PROJECT}-taken"
+    other.create_bucket(Bucket=taken, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        assert taken not in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
+        refused(provision(app_backups_bucket=taken), f"{taken}: another AWS account holds")
+    finally:
+        other.delete_bucket(Bucket=taken)
