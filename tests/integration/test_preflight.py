@@ -188,3 +188,10 @@ def test_a_bucket_name_another_account_holds():
         refused(provision(app_backups_bucket=taken), f"{taken}: another AWS account holds")
     finally:
         other.delete_bucket(Bucket=taken)
+
+
+def test_a_vpc_without_its_subnet():
+    refused(
+        provision(provision_vpc_id="vpc-0123456789abcdef0"),
+        "provision_vpc_id and provision_subnet_id go together",
+    )

@@ -23,6 +23,7 @@ EXTRA = {
     "aws_instance_wait_ssh": False,
 }
 RUN_ENV = dict(ENV, MASCLET_PROJECT=PROJECT)
+OWN_NETWORK: dict[str, str] = {}  # the VPC and subnet the account fixture makes for prod
 
 
 def playbook(env: str, name: str, *args: str, **extra):
@@ -60,9 +61,15 @@ def account():
         VirtualizationType="hvm",
         BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
     )["ImageId"]
+    # prod goes into a VPC of its own, as on an account without a default VPC.
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    OWN_NETWORK.update(provision_vpc_id=vpc, provision_subnet_id=subnet)
     yield
     for env in ("dev", "prod"):
         playbook(env, "teardown", teardown_confirm=f"{PROJECT}-{env}", teardown_delete_backups=True)
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
     ec2.deregister_image(ImageId=image)
     r53.delete_hosted_zone(Id=zone)
 
@@ -205,7 +212,13 @@ def test_check_mode_from_nothing_creates_nothing():
 
 
 def test_teardown_removes_one_environment_only():
-    ok(playbook("prod", "provision"))
+    ok(playbook("prod", "provision", **OWN_NETWORK))
+    instance = _instance("prod")
+    assert instance["SubnetId"] == OWN_NETWORK["provision_subnet_id"]
+    groups = client("ec2").describe_security_groups(
+        GroupIds=[g["GroupId"] for g in instance["SecurityGroups"]]
+    )["SecurityGroups"]
+    assert {g["VpcId"] for g in groups} == {OWN_NETWORK["provision_vpc_id"]}
     prod_before = tagged(PROJECT, "prod")
     assert {"instances", "addresses", "security_groups", "secrets", "buckets"} <= set(prod_before)
 
