@@ -195,3 +195,15 @@ def test_a_vpc_without_its_subnet():
         provision(provision_vpc_id="vpc-0123456789abcdef0"),
         "provision_vpc_id and provision_subnet_id go together",
     )
+
+
+def test_a_host_phase_with_no_instance_fails_instead_of_doing_nothing():
+    proc = run(
+        ["ansible-playbook", "-i", "inventory/dev", "playbooks/server.yml", "-e", json.dumps(GOOD)],
+        env=dict(ENV, MASCLET_PROJECT=PROJECT),
+        unset_prefix="AWS_",
+        timeout=600,
+    )
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert f"no instance of project={PROJECT} environment=dev" in proc.stdout, proc.stdout[-3000:]
+    assert "Server |" not in proc.stdout and "Base |" not in proc.stdout
