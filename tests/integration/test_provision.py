@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.conftest import run
+from tests.conftest import ROOT, run
 from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
 from tests.recap import changed_by_host
 
@@ -198,6 +198,30 @@ def test_inventory_finds_the_instance_by_tags():
     name = f"{PROJECT}-dev-app"
     assert name in inventory["role_app"]["hosts"]
     assert name in inventory["dev"]["hosts"]
+
+    # The key AWS created at provision (saved 0600 under .local/dev/) is the one SSH uses.
+    proc = run(
+        [
+            "ansible",
+            "-i",
+            "inventory/dev",
+            "--playbook-dir",
+            "playbooks",
+            name,
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            "var=ansible_ssh_private_key_file",
+        ],
+        env=RUN_ENV,
+        unset_prefix="AWS_",
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    key = ROOT / ".local" / "dev" / f"{PROJECT}-dev.pem"
+    assert f'"ansible_ssh_private_key_file": "{key}"' in proc.stdout.replace(
+        str(ROOT / "playbooks" / ".."), str(ROOT)
+    ), proc.stdout[-2000:]
+    assert key.stat().st_mode & 0o777 == 0o600
     instance = _instance("dev")
     assert (
         _plain(inventory["_meta"]["hostvars"][name]["ansible_host"])
