@@ -212,6 +212,8 @@ def test_inventory_finds_the_instance_by_tags():
             "ansible.builtin.debug",
             "-a",
             "var=ansible_ssh_private_key_file",
+            "-e",
+            json.dumps(EXTRA),
         ],
         env=RUN_ENV,
         unset_prefix="AWS_",
