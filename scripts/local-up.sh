@@ -85,6 +85,15 @@ if ! ours_alive pebble; then
   wait_for 30 "pebble on 127.0.0.1:$PEBBLE_PORT" curl -fsS --cacert "$STATE/pebble/ca.pem" \
     "https://127.0.0.1:$PEBBLE_PORT/dir"
 fi
+# pebble makes a new issuing root at every start: keep the current one where the local
+# environment's group_vars point clients on the host (Node's server-side calls) at it.
+curl -fsS --cacert "$STATE/pebble/ca.pem" -o "$STATE/pebble/roots.pem.new" https://127.0.0.1:15000/roots/0 \
+  || die "could not read pebble's root certificate"
+if cmp -s "$STATE/pebble/roots.pem.new" "$STATE/pebble/roots.pem"; then
+  rm -f "$STATE/pebble/roots.pem.new"
+else
+  mv "$STATE/pebble/roots.pem.new" "$STATE/pebble/roots.pem"
+fi
 
 # --- the host container (a t2.micro stand-in) -----------------------------------
 state=absent
