@@ -18,6 +18,7 @@ from tests.load import Load
 from tests.recap import changed_by_host
 
 API = "api.masclet.test"
+SITE = "masclet.test"
 CONTAINER = "masclet-local"
 LOGS = ROOT / ".local" / "logs"
 
@@ -43,15 +44,17 @@ def pebble_roots() -> Path:
 
 
 class Api:
-    """HTTPS to the API through nginx on 127.0.0.1:443, verified against pebble's root."""
+    """HTTPS to one of the site's names (the API by default) through nginx on
+    127.0.0.1:443, verified against pebble's root."""
 
-    def __init__(self, ca_certs: Path):
+    def __init__(self, ca_certs: Path, host: str = API):
         self.ca_certs = str(ca_certs)
+        self.host = host
         self.pool = urllib3.HTTPSConnectionPool(
             "127.0.0.1",
             443,
-            server_hostname=API,
-            assert_hostname=API,
+            server_hostname=host,
+            assert_hostname=host,
             ca_certs=self.ca_certs,
             cert_reqs="CERT_REQUIRED",
             retries=False,
@@ -59,7 +62,7 @@ class Api:
         )
 
     def request(self, method, path, *, token=None, headers=None, **kw):
-        all_headers = {"Host": API, **(headers or {})}
+        all_headers = {"Host": self.host, **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
         return self.pool.request(method, path, headers=all_headers, **kw)
@@ -89,11 +92,11 @@ class Api:
         raise AssertionError(f"/health did not answer 200 within {seconds}s: {last}")
 
 
-def browser_like_load(api: "Api", threads: int = 8, **limits) -> Load:
+def browser_like_load(api: "Api", threads: int = 8, path: str = "/health", **limits) -> Load:
     """Load as browsers make it: kept-alive connections (one per thread), each idle
     0-40 ms between requests; bounded by requests and time (max_requests/max_seconds)."""
     bounds = {"max_requests": 50000, "max_seconds": 600, **limits}
-    return Load(API, ca_certs=api.ca_certs, threads=threads, think_ms=40, **bounds)
+    return Load(api.host, path, ca_certs=api.ca_certs, threads=threads, think_ms=40, **bounds)
 
 
 def secret(name: str) -> str:
@@ -134,6 +137,12 @@ def api(deployed) -> Api:
     client = Api(pebble_roots())
     client.wait_healthy()
     return client
+
+
+@pytest.fixture(scope="session")
+def site(api) -> Api:
+    """The server-rendered frontend on the site's own name (Node behind nginx)."""
+    return Api(Path(api.ca_certs), host=SITE)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ import urllib3
 
 from tests.conftest import ROOT, run
 from tests.e2e.conftest import API, CONTAINER, psql, secret
-from tests.integration.awsenv import client
 
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=",
@@ -219,37 +218,6 @@ def test_login_create_import_and_read_back(api, admin_token):
     assert imported["file"].split("/")[-1] in stored.stdout.split()
     count = psql(f"SELECT count(*) FROM animals WHERE nom LIKE '{name}%'")
     assert count == "26"
-
-
-def frontend_bucket() -> str:
-    return "masclet-local-frontend"
-
-
-def test_frontend_in_local_s3_has_types_caching_and_the_api_url(deployed):
-    s3 = client("s3")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=frontend_bucket())["Contents"]]
-    expected_type = {
-        ".html": "text/html",
-        ".js": "javascript",
-        ".css": "text/css",
-        ".svg": "image/svg+xml",
-    }
-    seen = set()
-    for key in keys:
-        head = s3.head_object(Bucket=frontend_bucket(), Key=key)
-        for suffix, ctype in expected_type.items():
-            if key.endswith(suffix):
-                seen.add(suffix)
-                assert ctype in head["ContentType"], (key, head["ContentType"])
-        if key.startswith("_astro/"):
-            assert (
-                "immutable" in head["CacheControl"] and "max-age=31536000" in head["CacheControl"]
-            )
-        if key.endswith(".html"):
-            assert "no-cache" in head["CacheControl"], (key, head.get("CacheControl"))
-    assert seen == set(expected_type), f"missing types in the build: {set(expected_type) - seen}"
-    index = s3.get_object(Bucket=frontend_bucket(), Key="index.html")["Body"].read().decode()
-    assert f"https://{API}" in index
 
 
 def test_secrets_never_appear_in_the_output(deployed):

@@ -43,6 +43,9 @@ def phase(bucket, cache_dir, *extra, check=False):
         "-i",
         "inventory/local",
         "playbooks/frontend.yml",
+        # The static build and its bucket (the local default, `sample`, is server-rendered).
+        "-e",
+        "app_profile=sample-static",
         "-e",
         f"app_frontend_bucket={bucket}",
         "-e",
