@@ -11,9 +11,14 @@ renewal_reloads / renewal_failed_requests   forced certbot renewals (each reload
                    through the deploy hook) under the same load
 web_change_reloads / web_change_failed_requests   web phase runs that change nginx's
                    configuration (and reload it) under the same load
+ssr_switches       frontend releases (the server-rendered site, Node) under the same load on
+                   the site's /login: v2.0.0 and v1.0.0 in turn
+ssr_redeploy_s / ssr_deploy_requests / ssr_deploy_failed_requests   the first one's time, and
+                   the load's count and failures summed over all of them (0 = no downtime)
 rollback_s         playbooks/rollback.yml back to the previous release
 peak_memory_mb     the host container's peak resident memory (cgroup, page cache
-                   excluded) sampled during the switches under load
+                   excluded) sampled during the API and frontend switches under load (Node
+                   and two API instances at once)
 memory_limit_hits  times the container reached its 1 GiB limit (cgroup failcnt)
 backup_s / restore_s   playbooks/backup.yml and restore.yml with 100,000 animals
 """
@@ -26,7 +31,15 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.conftest import run as sh
-from tests.e2e.conftest import CONTAINER, Api, browser_like_load, pebble_roots, playbook, psql
+from tests.e2e.conftest import (
+    CONTAINER,
+    SITE,
+    Api,
+    browser_like_load,
+    pebble_roots,
+    playbook,
+    psql,
+)
 from tests.recap import changed_by_host
 
 
@@ -100,6 +113,35 @@ def switches(api: Api) -> dict:
     }
 
 
+SSR_SWITCHES = 4
+
+
+def ssr_switches(site: Api) -> dict:
+    """Frontend releases under a browser-like load on the rendered site."""
+    seconds, requests, failed, failures = [], 0, 0, []
+    for i in range(SSR_SWITCHES):
+        version = RELEASES[i % 2]
+        with browser_like_load(
+            site, threads=LOAD_THREADS, path="/login", max_requests=200000
+        ) as load:
+            elapsed, _ = timed("frontend", "-e", f"app_version=v{version}")
+        page = site.request("GET", "/login").data.decode()
+        if f'name="app-version" content="{version}"' not in page:
+            raise RuntimeError(f"frontend switch {i + 1}: v{version} deployed but not served")
+        seconds.append(elapsed)
+        requests += load.requests
+        failed += load.failed
+        failures += load.failures
+    if failures:
+        print("frontend switch failures (first 10):", failures[:10])
+    return {
+        "ssr_switches": SSR_SWITCHES,
+        "ssr_deploy_requests": requests,
+        "ssr_deploy_failed_requests": failed,
+        "ssr_redeploy_s": seconds[0],
+    }
+
+
 def renew_certificate() -> None:
     """A real renewal from pebble, as certbot.timer would run it (deploy hook included)."""
     env = sh(
@@ -167,6 +209,7 @@ def run_bench(workdir: Path) -> dict:
     sampler = MemorySampler(cgroup)
     sampler.start()
     figures.update(switches(api))
+    figures.update(ssr_switches(Api(pebble_roots(), host=SITE)))
     sampler.done.set()
     sampler.join()
     figures["peak_memory_mb"] = round(sampler.peak / 2**20, 1)

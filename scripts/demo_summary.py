@@ -50,7 +50,11 @@ def main(log_path: str) -> int:
         "https://api.masclet.test/health"
     )
     print("  (.local/pebble-roots.pem is pebble's issuing root, saved by this summary)")
-    print("Frontend:  http://127.0.0.1:4566/masclet-local-frontend/index.html  (local S3, moto)")
+    print("Site:      https://masclet.test  (server-rendered by Node behind the same nginx)")
+    print(
+        "  curl --resolve masclet.test:443:127.0.0.1 --cacert .local/pebble-roots.pem "
+        "https://masclet.test/login"
+    )
     print("Admin:     user admin, password in .local/secrets/admin-password (0600, not in git)")
     print("AWS API:   http://127.0.0.1:4566 (moto; AWS_ACCESS_KEY_ID=testing)")
     print("\nPhase timings (s):")

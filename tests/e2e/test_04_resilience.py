@@ -15,11 +15,16 @@ def counts() -> dict[str, str]:
     return {t: psql(f"SELECT count(*) FROM {t}") for t in TABLES}
 
 
-def test_host_restart_brings_every_service_back(api):
+def test_host_restart_brings_every_service_back(api, site):
     before = counts()
     run(["docker", "restart", CONTAINER], check=True)
     api.wait_healthy(180)
     assert counts() == before
+    # The live frontend instance comes back on its socket, behind the same link.
+    deadline = time.monotonic() + 60
+    while site.request("GET", "/login").status != 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert site.request("GET", "/login").status == 200
     failed = run(["docker", "exec", CONTAINER, "systemctl", "--failed", "--plain", "--no-legend"])
     assert failed.stdout.strip() == "", failed.stdout
 
