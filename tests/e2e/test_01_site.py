@@ -15,7 +15,8 @@ import pytest
 import urllib3
 
 from tests.conftest import ROOT, run
-from tests.e2e.conftest import API, CONTAINER, psql, secret
+from tests.e2e.conftest import API, CONTAINER, playbook, psql, secret
+from tests.recap import changed_by_host
 
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=",
@@ -218,6 +219,13 @@ def test_login_create_import_and_read_back(api, admin_token):
     assert imported["file"].split("/")[-1] in stored.stdout.split()
     count = psql(f"SELECT count(*) FROM animals WHERE nom LIKE '{name}%'")
     assert count == "26"
+
+
+def test_check_mode_on_the_converged_site_changes_nothing(deployed):
+    proc = playbook("site", "--check", "--diff", log="e2e-site-check")
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    changed = changed_by_host(proc.stdout)
+    assert not any(changed.values()), f"site.yml --check --diff would change: {changed}"
 
 
 def test_secrets_never_appear_in_the_output(deployed):

@@ -164,6 +164,10 @@ def test_provision_from_nothing():
     records = client("route53").list_resource_record_sets(HostedZoneId=zone_id)
     api = [r for r in records["ResourceRecordSets"] if r["Name"] == f"api.{ZONE}."]
     assert api[0]["ResourceRecords"] == [{"Value": eip["PublicIp"]}]
+    # The real application's frontend is server-rendered: its names are the instance's too.
+    for name in (f"{ZONE}.", f"www.{ZONE}."):
+        site = [r for r in records["ResourceRecordSets"] if r["Name"] == name and r["Type"] == "A"]
+        assert site and site[0]["ResourceRecords"] == [{"Value": eip["PublicIp"]}], name
 
     budget = client("budgets", "us-east-1").describe_budget(
         AccountId="123456789012", BudgetName=f"{PROJECT}-dev-monthly"
