@@ -24,7 +24,11 @@ def show(repo, ref, path):
 
 def test_each_tag_carries_its_own_version_even_when_mtimes_collide(tmp_path):
     examples = tmp_path / "examples"
-    shutil.copytree(ROOT / "examples", examples, ignore=shutil.ignore_patterns(".ruff_cache"))
+    shutil.copytree(
+        ROOT / "examples",
+        examples,
+        ignore=shutil.ignore_patterns(".ruff_cache", "node_modules", "dist"),
+    )
     for folder, _, files in os.walk(examples):
         for name in files:
             os.utime(os.path.join(folder, name), (1_700_000_000, 1_700_000_000))
@@ -35,7 +39,9 @@ def test_each_tag_carries_its_own_version_even_when_mtimes_collide(tmp_path):
 
     for tag, version in RELEASES.items():
         assert f'APP_VERSION = "{version}"' in show(repo, tag, "backend/app/version.py"), tag
-        assert f"APP_VERSION = '{version}'" in show(repo, tag, "frontend/src/version.js"), tag
+        for frontend in ("frontend", "frontend-ssr"):
+            js = show(repo, tag, f"{frontend}/src/version.js")
+            assert f"APP_VERSION = '{version}'" in js, (tag, frontend)
     assert "pes" in show(repo, "v2.0.0", "backend/app/models.py")
     assert "pes" not in show(repo, "v1.0.0", "backend/app/models.py")
     assert "500" in show(repo, "v2.0.1-broken", "backend/app/routers/health.py")

@@ -1,0 +1,1 @@
+export const APP_VERSION = '2.0.1-broken';
