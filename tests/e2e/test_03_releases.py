@@ -90,3 +90,13 @@ def test_frontend_build_that_fails_leaves_the_old_release_serving(site, tmp_path
     assert load.requests > 20
     assert load.failed == 0, f"{load.failed} of {load.requests} requests failed: {load.failures}"
     assert site_version(site) == "2.0.0"
+
+
+def test_frontend_rollback_under_load(site):
+    with browser_like_load(site, path="/login") as load:
+        proc = playbook(
+            "rollback", "-e", "rollback_component=frontend", log="e2e-frontend-rollback"
+        )
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert load.failed == 0, f"{load.failed} of {load.requests} requests failed: {load.failures}"
+    assert site_version(site) == "1.0.0"
