@@ -55,10 +55,14 @@ def test_hashed_files_come_from_disk_with_a_long_cache(site):
     page = site.request("GET", "/login").data.decode()
     assets = sorted(set(re.findall(r'/_astro/[^"\')\s]+', page)))
     assert assets, "the page names no hashed file"
+    code = ""
     for path in assets:
         r = site.request("GET", path)
         assert r.status == 200, (path, r.status)
         assert "immutable" in r.headers["cache-control"], r.headers.get("cache-control")
+        code += r.data.decode()
+    # The browser's code calls the API on the site's own origin (VITE_API_URL baked in).
+    assert f"https://{SITE}/api/v1" in code
     assert site.request("GET", "/_astro/no-such-file.js").status == 404
 
 
