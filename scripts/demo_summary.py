@@ -43,19 +43,28 @@ def main(log_path: str) -> int:
     lines = Path(log_path).read_text().splitlines()
     print("\n== Masclet Imperi Web, local environment ==")
     print(
-        "API:       https://api.masclet.test  (nginx in the masclet-local container, host network)"
+        "API:       https://api.masclet.test  (nginx in the masclet-local container, on 127.0.0.2)"
     )
     print(
-        "  curl --resolve api.masclet.test:443:127.0.0.1 --cacert .local/pebble-roots.pem "
+        "  curl --resolve api.masclet.test:443:127.0.0.2 --cacert .local/pebble-roots.pem "
         "https://api.masclet.test/health"
     )
     print("  (.local/pebble-roots.pem is pebble's issuing root, saved by this summary)")
     print("Site:      https://masclet.test  (server-rendered by Node behind the same nginx)")
     print(
-        "  curl --resolve masclet.test:443:127.0.0.1 --cacert .local/pebble-roots.pem "
+        "  curl --resolve masclet.test:443:127.0.0.2 --cacert .local/pebble-roots.pem "
         "https://masclet.test/login"
     )
     print("Admin:     user admin, password in .local/secrets/admin-password (0600, not in git)")
+    known = Path(".local/masclet-local.known_hosts")
+    if known.exists() and known.read_text().split():
+        instance = known.read_text().split()[0]
+        print(f"Host:      instance {instance}, over SSH as admin (its host key verified):")
+        print(
+            "  ssh -i .local/masclet-local.pem"
+            " -o UserKnownHostsFile=.local/masclet-local.known_hosts"
+            f" -o HostKeyAlias={instance} admin@127.0.0.2"
+        )
     print("AWS API:   http://127.0.0.1:4566 (moto; AWS_ACCESS_KEY_ID=testing)")
     print("\nPhase timings (s):")
     for name, seconds in phase_times(lines).items():

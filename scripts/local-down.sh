@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stop the local stand-ins that local-up.sh started, and nothing else: a dockerd
 # that was already running, or a container this project did not create, stays.
-# Usage: local-down.sh [--only NAME]   (NAME: container, pebble, challtestsrv, moto, dockerd)
+# Usage: local-down.sh [--only NAME]   (NAME: container, relay, pebble, challtestsrv, moto, dockerd)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/local-env.sh
@@ -32,6 +32,7 @@ if want container && docker info >/dev/null 2>&1; then
     docker rm -f "$CONTAINER" >/dev/null && echo "local-down: removed $CONTAINER"
   fi
 fi
+for port in $RELAY_PORTS; do want relay && stop_pid "relay-$port"; done
 for name in pebble challtestsrv moto; do want "$name" && stop_pid "$name"; done
 if want dockerd; then stop_pid dockerd; fi
 exit 0

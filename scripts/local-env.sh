@@ -3,8 +3,14 @@
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 STATE=${MASCLET_STATE:-$ROOT/.local}
 VENV=${MASCLET_VENV:-$ROOT/.venv}
-IMAGE=${MASCLET_IMAGE:-masclet/debian12-systemd:bookworm}
+# The tag changes with the image's content, so that an older image is rebuilt.
+IMAGE=${MASCLET_IMAGE:-masclet/debian12-systemd:bookworm-ssh1}
 CONTAINER=${MASCLET_CONTAINER:-masclet-local}
 MOTO_PORT=${MASCLET_MOTO_PORT:-4566}
 PEBBLE_PORT=14000
-export ROOT STATE VENV IMAGE CONTAINER MOTO_PORT PEBBLE_PORT
+# The host container's own loopback address: its 22, 80 and 443 are published there.
+HOST_ADDRESS=${MASCLET_HOST_ADDRESS:-127.0.0.2}
+NETWORK=${MASCLET_NETWORK:-masclet-hosts}
+# The controller's stand-ins that a host container reaches on its own 127.0.0.1.
+RELAY_PORTS="$MOTO_PORT $PEBBLE_PORT"
+export ROOT STATE VENV IMAGE CONTAINER MOTO_PORT PEBBLE_PORT HOST_ADDRESS NETWORK RELAY_PORTS

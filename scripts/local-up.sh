@@ -68,8 +68,8 @@ if ! ours_alive challtestsrv; then
   for p in 8053 8055; do
     port_busy "$p" && die "port $p is taken by another program; pebble-challtestsrv cannot start"
   done
-  # Every name resolves to 127.0.0.1, so http-01 lands on the host container's nginx.
-  start_bg challtestsrv pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+  # Every name resolves to the host container's address, so http-01 lands on its nginx.
+  start_bg challtestsrv pebble-challtestsrv -defaultIPv4 "$HOST_ADDRESS" -defaultIPv6 "" \
     -dns01 127.0.0.1:8053 -management 127.0.0.1:8055 \
     -http01 "" -https01 "" -tlsalpn01 ""
   wait_for 20 "pebble-challtestsrv on 127.0.0.1:8053" port_busy 8053
@@ -95,14 +95,38 @@ else
   mv "$STATE/pebble/roots.pem.new" "$STATE/pebble/roots.pem"
 fi
 
+# --- relays: the host container reaches moto and pebble on its own 127.0.0.1 ----------
+# Unix sockets in $STATE/relay, mounted into the container, carry those connections to the
+# controller's loopback: no address outside 127.0.0.0/8 is ever involved.
+mkdir -p "$STATE/relay"
+for port in $RELAY_PORTS; do
+  ours_alive "relay-$port" && continue
+  command -v socat >/dev/null || die "socat is not installed (run: make setup)"
+  start_bg "relay-$port" socat "UNIX-LISTEN:$STATE/relay/$port.sock,fork,unlink-early,mode=660" \
+    "TCP:127.0.0.1:$port"
+  wait_for 10 "the relay to 127.0.0.1:$port" test -S "$STATE/relay/$port.sock"
+done
+
 # --- the host container (a t2.micro stand-in) -----------------------------------
 state=absent
 if docker container inspect "$CONTAINER" >/dev/null 2>&1; then
   state=$(docker container inspect -f '{{.State.Status}}' "$CONTAINER")
+  # A host from before its own network (it shared the machine's, reached by docker exec)
+  # cannot be moved to one: make it anew, as a replaced instance.
+  addr=$(docker container inspect -f '{{index .Config.Labels "masclet.address"}}' "$CONTAINER")
+  if [ "$addr" != "$HOST_ADDRESS" ]; then
+    echo "local-up: $CONTAINER has the old layout (no own address); making it anew" >&2
+    docker rm -f "$CONTAINER" >/dev/null
+    state=absent
+  fi
 fi
 case "$state" in
   running) ;;
   absent)
+    # A new container is a new instance: the one moto still lists for the local environment
+    # stood for the container that is gone, and its recorded host keys with it.
+    "$VENV/bin/python" "$ROOT/scripts/local-instance-gone.py" "http://127.0.0.1:$MOTO_PORT" \
+      || die "could not retire the previous local instance in moto"
     "$ROOT/scripts/run-host-container.sh" "$CONTAINER" || die "the host container did not start"
     STARTED_NOW+=("container") ;;
   *)
@@ -111,5 +135,9 @@ case "$state" in
 esac
 wait_for 60 "systemd in $CONTAINER" sh -c \
   "docker exec $CONTAINER systemctl is-system-running | grep -Eq 'running|degraded'"
+# The instance's sshd, as on the AMI (the image leaves it off for Molecule's hosts).
+docker exec "$CONTAINER" systemctl enable --now --quiet ssh.service \
+  || die "sshd did not start in $CONTAINER"
+wait_for 30 "SSH on $HOST_ADDRESS:22" sh -c "ssh-keyscan -T 2 $HOST_ADDRESS 2>/dev/null | grep -q ."
 
-echo "local-up: dockerd, image $IMAGE, $CONTAINER, moto :$MOTO_PORT, pebble :$PEBBLE_PORT ready"
+echo "local-up: dockerd, image $IMAGE, $CONTAINER on $HOST_ADDRESS, moto :$MOTO_PORT, pebble :$PEBBLE_PORT ready"

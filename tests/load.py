@@ -1,6 +1,6 @@
 """A bounded load generator for loopback only.
 
-It sends GET requests to 127.0.0.1 with the site's name in SNI and Host, from a
+It sends GET requests to the host's loopback address with the site's name in SNI and Host, from a
 few threads, until told to stop, or until its request or time budget runs out,
 whichever comes first. It counts every request and every failure (a non-2xx
 answer or a connection error), keeping a few examples of what failed.
@@ -11,6 +11,7 @@ way a browser's do (an idle kept-alive connection is the one a server may close
 under a client). No request is ever retried: a closed connection is a failure.
 """
 
+import os
 import random
 import threading
 import time
@@ -18,7 +19,8 @@ from collections import Counter
 
 import urllib3
 
-LOOPBACK = "127.0.0.1"
+# The local host container's own loopback address (scripts/local-env.sh, HOST_ADDRESS).
+LOOPBACK = os.environ.get("MASCLET_HOST_ADDRESS", "127.0.0.2")
 
 
 class Load:

@@ -1,7 +1,8 @@
 """The whole site on the embedded default: a fresh 1 GiB Debian 12 host, the
 local AWS API and pebble, deployed by playbooks/site.yml as `make demo` does.
 
-Tests talk to 127.0.0.1 only; the site's name travels in SNI and Host.
+Tests talk to the host's loopback address (127.0.0.2) only; the site's name travels in SNI
+and Host. Ansible reaches the host over SSH there, as it would an instance's Elastic IP.
 """
 
 import os
@@ -14,7 +15,7 @@ import pytest
 import urllib3
 
 from tests.conftest import ROOT, run
-from tests.load import Load
+from tests.load import LOOPBACK, Load
 from tests.recap import changed_by_host
 
 API = "api.masclet.test"
@@ -23,11 +24,14 @@ CONTAINER = "masclet-local"
 LOGS = ROOT / ".local" / "logs"
 
 
-def playbook(name: str, *extra: str, log: str | None = None, timeout: int = 3600):
+def playbook(
+    name: str, *extra: str, log: str | None = None, timeout: int = 3600, env: dict | None = None
+):
     """Run playbooks/<name>.yml on the local inventory; keep its output in .local/logs."""
     proc = run(
         ["ansible-playbook", "-i", "inventory/local", f"playbooks/{name}.yml", *extra],
         timeout=timeout,
+        env=env,
     )
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / f"{log or name}.log").write_text(proc.stdout)
@@ -45,13 +49,13 @@ def pebble_roots() -> Path:
 
 class Api:
     """HTTPS to one of the site's names (the API by default) through nginx on
-    127.0.0.1:443, verified against pebble's root."""
+    the host's address on port 443, verified against pebble's root."""
 
     def __init__(self, ca_certs: Path, host: str = API):
         self.ca_certs = str(ca_certs)
         self.host = host
         self.pool = urllib3.HTTPSConnectionPool(
-            "127.0.0.1",
+            LOOPBACK,
             443,
             server_hostname=host,
             assert_hostname=host,

@@ -16,6 +16,7 @@ import urllib3
 
 from tests.conftest import ROOT, run
 from tests.e2e.conftest import API, CONTAINER, playbook, psql, secret
+from tests.load import LOOPBACK
 from tests.recap import changed_by_host
 
 SECURITY_HEADERS = {
@@ -33,7 +34,7 @@ def test_https_serves_a_certificate_issued_by_pebble(api):
     body = r.json()
     assert body["status"] == "ok" and body["database"] == "ok"
     pem = subprocess.run(
-        ["openssl", "s_client", "-connect", "127.0.0.1:443", "-servername", API],
+        ["openssl", "s_client", "-connect", f"{LOOPBACK}:443", "-servername", API],
         input="",
         capture_output=True,
         text=True,
@@ -43,7 +44,7 @@ def test_https_serves_a_certificate_issued_by_pebble(api):
 
 
 def test_http_answers_only_with_a_redirect_to_https(deployed):
-    pool = urllib3.HTTPConnectionPool("127.0.0.1", 80, retries=False)
+    pool = urllib3.HTTPConnectionPool(LOOPBACK, 80, retries=False)
     r = pool.request("GET", "/api/v1/animals?x=1", headers={"Host": API}, redirect=False)
     assert r.status == 301
     assert r.headers["location"] == f"https://{API}/api/v1/animals?x=1"
@@ -240,9 +241,9 @@ def test_testssl_finds_no_vulnerability_and_only_tls12_tls13(deployed, tmp_path)
     report = tmp_path / "testssl.json"
     cmd = ["testssl", "--quiet", "--color", "0", "--warnings", "off", "--nodns", "none"]
     cmd += ["--protocols", "--vulnerable", "--jsonfile", str(report)]
-    # 127.0.0.1:443 with the site's name in SNI (nginx refuses handshakes for
+    # The host's address, port 443, with the site's name in SNI (nginx refuses handshakes for
     # names it does not serve); --nodns none: no lookup leaves the machine.
-    cmd += ["--ip", "127.0.0.1", f"https://{API}"]
+    cmd += ["--ip", LOOPBACK, f"https://{API}"]
     subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     findings = json.loads(report.read_text())
     (ROOT / ".local/logs").mkdir(parents=True, exist_ok=True)

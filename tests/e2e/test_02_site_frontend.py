@@ -10,6 +10,7 @@ from selenium import webdriver
 
 from tests.conftest import ROOT, run
 from tests.e2e.conftest import API, CONTAINER, SITE, Api, secret
+from tests.load import LOOPBACK
 
 
 def new_animal(api, token, name: str) -> int:
@@ -115,7 +116,7 @@ def browser(tmp_path):
         "--disable-sync",
         f"--user-data-dir={tmp_path / 'profile'}",
         # Everything the page needs lives on loopback; any other name fails.
-        f"--host-resolver-rules=MAP {SITE} 127.0.0.1, MAP {API} 127.0.0.1, MAP * ~NOTFOUND",
+        f"--host-resolver-rules=MAP {SITE} {LOOPBACK}, MAP {API} {LOOPBACK}, MAP * ~NOTFOUND",
         # The certificate comes from pebble's throwaway root, which this profile does not
         # know; the HTTP tests above verify that chain properly.
         "--ignore-certificate-errors",

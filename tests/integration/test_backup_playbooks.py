@@ -1,6 +1,6 @@
 """The server, database, backup and restore phases on the local host.
 
-Runs the phase playbooks against masclet-local (the Debian 12 systemd
+Runs the phase playbooks against the local instance (the Debian 12 systemd
 container standing in for the instance), with S3 answered by moto. A probe
 table in the application's database is backed up, damaged, and restored.
 """
@@ -37,13 +37,9 @@ def host_ready():
     proc = run([str(ROOT / "scripts/local-up.sh")], timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:]
     s3 = client("s3")
-    # The provision phase makes this bucket; make sure it exists when this runs alone.
-    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    if BUCKET not in names:
-        s3.create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
-    for name in ("server.yml", "database.yml"):
+    # Provision makes the backups bucket and the instance the inventory finds by its tags
+    # (the container answers for it over SSH).
+    for name in ("provision.yml", "server.yml", "database.yml"):
         proc = playbook(name)
         assert proc.returncode == 0, f"{name}:\n{proc.stdout[-6000:]}"
     sql(

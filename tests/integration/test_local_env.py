@@ -20,9 +20,19 @@ def test_local_up_twice_changes_nothing():
     for port in (4566, 14000, 8053):
         assert listening(port), f"nothing answers on 127.0.0.1:{port}"
     state = run(
-        ["docker", "inspect", "-f", "{{.State.Status}} {{.HostConfig.Memory}}", "masclet-local"]
+        [
+            "docker",
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.HostConfig.Memory}} {{.HostConfig.NetworkMode}}",
+            "masclet-local",
+        ]
     )
-    assert state.stdout.split() == ["running", str(1024**3)]
+    # Its own network namespace, in the project's Docker network, not the machine's.
+    assert state.stdout.split() == ["running", str(1024**3), "masclet-hosts"]
+    # Its sshd answers on its own loopback address, as an instance's on its Elastic IP.
+    with socket.create_connection(("127.0.0.2", 22), timeout=5) as s:
+        assert s.recv(64).startswith(b"SSH-2.0-OpenSSH")
 
 
 def test_port_taken_stops_with_one_line_and_nothing_half_running(tmp_path):
