@@ -1,5 +1,6 @@
-"""Molecule's test hosts share the host network with the demo host: stop the
-demo host first so that their services get the ports (the e2e tests recreate it)."""
+"""Molecule's test hosts use the machine's network; the demo host has its own but
+publishes 127.0.0.1:443 (for tools that aim there): stop it first so that the
+scenarios' nginx gets port 443 (the e2e tests start it again)."""
 
 import pytest
 
