@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[5]
 SCENARIO = Path(__file__).resolve().parents[1]
 INSTANCE = "masclet-molecule"
-NAME = "api.masclet.test"
+NAME = "api.web-molecule.test"
 PEBBLE_CA = ROOT / ".local/pebble/ca.pem"
 CHALLTESTSRV = "http://127.0.0.1:8055"
 SECURITY_HEADERS = {
@@ -212,8 +212,8 @@ def test_denied_paths_never_reach_the_application(pebble_root, path):
 
 
 def test_cors_only_for_the_frontend(pebble_root):
-    _, headers, _ = request(pebble_root, "/health", "-H", "Origin: https://masclet.test")
-    assert values(headers, "access-control-allow-origin") == ["https://masclet.test"]
+    _, headers, _ = request(pebble_root, "/health", "-H", "Origin: https://web-molecule.test")
+    assert values(headers, "access-control-allow-origin") == ["https://web-molecule.test"]
     _, headers, _ = request(pebble_root, "/health", "-H", "Origin: https://evil.example")
     assert values(headers, "access-control-allow-origin") == []
     status, headers, _ = request(
@@ -222,12 +222,12 @@ def test_cors_only_for_the_frontend(pebble_root):
         "-X",
         "OPTIONS",
         "-H",
-        "Origin: https://masclet.test",
+        "Origin: https://web-molecule.test",
         "-H",
         "Access-Control-Request-Method: POST",
     )
     assert status == 204
-    assert values(headers, "access-control-allow-origin") == ["https://masclet.test"]
+    assert values(headers, "access-control-allow-origin") == ["https://web-molecule.test"]
     assert "POST" in values(headers, "access-control-allow-methods")[0]
     assert values(headers, "strict-transport-security")
 
@@ -252,7 +252,7 @@ def test_renewal_reloads_nginx_even_when_another_certificate_fails(host):
     env = host.check_output("systemctl show -p Environment --value certbot.service")
     assert "REQUESTS_CA_BUNDLE" in env
     # A second certificate, renewed first (name order), whose CA has gone away.
-    other = "a-broken.masclet.test"
+    other = "a-broken.web-molecule.test"
     host.check_output(
         f"env {env} certbot certonly -n --agree-tos --register-unsafely-without-email"
         f" --webroot -w /var/www/acme --server https://127.0.0.1:14000/dir -d {other}"
@@ -285,7 +285,7 @@ def test_bad_template_is_refused_and_the_site_keeps_serving(pebble_root, host, i
 
 def test_failed_issuance_keeps_the_current_certificate(pebble_root, inventory):
     before = served_fingerprint()
-    bad = "bad.masclet.test"
+    bad = "bad.web-molecule.test"
     add = sh(
         [
             "curl",
@@ -294,7 +294,7 @@ def test_failed_issuance_keeps_the_current_certificate(pebble_root, inventory):
             "POST",
             f"{CHALLTESTSRV}/add-a",
             "-d",
-            json.dumps({"host": f"{bad}.", "addresses": ["127.0.0.2"]}),
+            json.dumps({"host": f"{bad}.", "addresses": ["127.0.0.9"]}),
         ]
     )
     assert add.returncode == 0, add.stderr
