@@ -68,7 +68,7 @@ unit: setup ## unit tests: custom modules against moto in-process, templates
 test: setup ## every test: lint, then pytest (unit, Molecule scenarios, end to end)
 	$(MAKE) lint
 	$(MAKE) local-up
-	$(HOSTLOCK) pytest tests/unit tests/integration tests/molecule tests/e2e $(PYTEST_ARGS)
+	$(HOSTLOCK) pytest -n 2 --dist loadgroup --durations=40 tests/unit tests/integration tests/molecule tests/e2e $(PYTEST_ARGS)
 
 bench: local-up sample-repo ## benchmark figures into bench/results.json
 	$(HOSTLOCK) python bench/run.py --out bench/results.json

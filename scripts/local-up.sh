@@ -102,7 +102,7 @@ mkdir -p "$STATE/relay"
 for port in $RELAY_PORTS; do
   ours_alive "relay-$port" && continue
   command -v socat >/dev/null || die "socat is not installed (run: make setup)"
-  start_bg "relay-$port" socat "UNIX-LISTEN:$STATE/relay/$port.sock,fork,unlink-early,mode=660" \
+  start_bg "relay-$port" socat -d "UNIX-LISTEN:$STATE/relay/$port.sock,fork,unlink-early,mode=660" \
     "TCP:127.0.0.1:$port"
   wait_for 10 "the relay to 127.0.0.1:$port" test -S "$STATE/relay/$port.sock"
 done

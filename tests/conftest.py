@@ -5,8 +5,41 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests that use the local environment's host, its names or its published ports run one
+# after another in one pytest-xdist group; tests that only reach the AWS API under names
+# of their own (unit tests, controller-only Molecule scenarios, dev/prod inventories with a
+# unique project) run beside them. `pytest -n 2 --dist loadgroup` (make test) uses this.
+HOST_MODULES = {
+    "tests/integration/test_backup_playbooks.py",
+    "tests/integration/test_frontend_phase.py",
+    "tests/integration/test_local_env.py",
+}
+
+
+def _controller_only_scenario(role: str) -> bool:
+    """A Molecule scenario with the delegated driver makes no container and binds no port."""
+    path = ROOT / "roles" / role / "molecule" / "default" / "molecule.yml"
+    driver = (yaml.safe_load(path.read_text()) or {}).get("driver") or {}
+    return driver.get("name") == "default"
+
+
+def _uses_the_host(item) -> bool:
+    rel = Path(str(item.path)).relative_to(ROOT).as_posix()
+    if rel.startswith("tests/e2e/") or rel in HOST_MODULES:
+        return True
+    if rel == "tests/molecule/test_roles.py" and hasattr(item, "callspec"):
+        return not _controller_only_scenario(item.callspec.params["role"])
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _uses_the_host(item):
+            item.add_marker(pytest.mark.xdist_group("host"))
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +77,36 @@ def run(cmd, *, cwd=ROOT, env=None, unset_prefix=None, check=False, timeout=3600
             f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-6000:]}"
         )
     return proc
+
+
+def standin_report(container="masclet-local", lines=15):
+    """The stand-ins' own view when a phase fails talking to them: the relays' logs on the
+    controller and in the host container, and moto's last lines. A failure that only the
+    stand-ins explain (a relay gone, moto busy) is then readable from the test's output.
+    """
+    state = ROOT / ".local"
+    parts = []
+    for name in ("relay-4566", "relay-14000", "moto"):
+        log = state / f"{name}.log"
+        text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
+        parts.append(f"--- {log}:\n" + "\n".join(text))
+    proc = subprocess.run(
+        [
+            "docker",
+            "exec",
+            container,
+            "journalctl",
+            "--no-pager",
+            "-n",
+            str(lines),
+            "-u",
+            "standin-relay@*",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    parts.append(f"--- relays in {container}:\n{proc.stdout}")
+    return "\n".join(parts)

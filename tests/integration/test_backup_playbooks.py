@@ -7,7 +7,7 @@ table in the application's database is backed up, damaged, and restored.
 
 import pytest
 
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, run, standin_report
 from tests.integration.awsenv import client
 
 BUCKET = "masclet-local-backups"
@@ -41,7 +41,7 @@ def host_ready():
     # (the container answers for it over SSH).
     for name in ("provision.yml", "server.yml", "database.yml"):
         proc = playbook(name)
-        assert proc.returncode == 0, f"{name}:\n{proc.stdout[-6000:]}"
+        assert proc.returncode == 0, f"{name}:\n{proc.stdout[-6000:]}\n{standin_report()}"
     sql(
         "SET ROLE masclet; DROP TABLE IF EXISTS backup_probe; "
         "CREATE TABLE backup_probe AS SELECT g AS id FROM generate_series(1, 500) g"
