@@ -59,7 +59,9 @@ fi
 if ! ours_alive moto; then
   port_busy "$MOTO_PORT" && die "port $MOTO_PORT is taken by another program; moto cannot start"
   [ -x "$VENV/bin/moto_server" ] || die "moto_server missing from $VENV (run: make setup)"
-  start_bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+  # Its request recorder (off unless a test turns it on) writes under $STATE, not the cwd.
+  MOTO_RECORDER_FILEPATH="$STATE/moto_recording" \
+    start_bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
   wait_for 30 "moto on 127.0.0.1:$MOTO_PORT" curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/"
 fi
 

@@ -9,10 +9,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Tests that use the local environment's host, its names or its published ports run one
-# after another in one pytest-xdist group; tests that only reach the AWS API under names
-# of their own (unit tests, controller-only Molecule scenarios, dev/prod inventories with a
-# unique project) run beside them. `pytest -n 2 --dist loadgroup` (make test) uses this.
+# `make test` runs two pytest-xdist workers with `--dist loadgroup`. Tests that use the local
+# environment's host, its names or its published ports form one group, run one after another;
+# every other module is a group of its own (module-level names such as a test's unique project,
+# and module-scoped fixtures, stay on one worker) and runs beside them: unit tests,
+# controller-only Molecule scenarios, dev/prod provisioning under a project of its own.
 HOST_MODULES = {
     "tests/integration/test_backup_playbooks.py",
     "tests/integration/test_frontend_phase.py",
@@ -27,19 +28,19 @@ def _controller_only_scenario(role: str) -> bool:
     return driver.get("name") == "default"
 
 
-def _uses_the_host(item) -> bool:
+def _group(item) -> str:
     rel = Path(str(item.path)).relative_to(ROOT).as_posix()
     if rel.startswith("tests/e2e/") or rel in HOST_MODULES:
-        return True
+        return "host"
     if rel == "tests/molecule/test_roles.py" and hasattr(item, "callspec"):
-        return not _controller_only_scenario(item.callspec.params["role"])
-    return False
+        role = item.callspec.params["role"]
+        return "molecule-controller" if _controller_only_scenario(role) else "host"
+    return rel
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if _uses_the_host(item):
-            item.add_marker(pytest.mark.xdist_group("host"))
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,15 @@ the real-account inventories (inventory/dev, inventory/prod) with AWS_ENDPOINT_U
 at moto; dev is torn down and prod must survive it untouched.
 """
 
+import base64
 import json
+import urllib.parse
+import urllib.request
 
 import pytest
 
 from tests.conftest import ROOT, run
-from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
+from tests.integration.awsenv import ENDPOINT, ENV, client, project_inputs, tagged, unique_project
 from tests.recap import changed_by_host
 
 PROJECT = unique_project()
@@ -191,6 +194,29 @@ def test_check_mode_changes_nothing():
     assert changed_by_host(proc.stdout) == {"localhost": 0}, proc.stdout[-4000:]
 
 
+def _ssh_sources(env):
+    (group,) = client("ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [f"{PROJECT}-{env}"]}]
+    )["SecurityGroups"]
+    return {
+        r["CidrIp"] for p in group["IpPermissions"] if p["FromPort"] == 22 for r in p["IpRanges"]
+    }
+
+
+def test_a_new_admin_address_opens_ssh_to_it_and_closes_the_old_one():
+    """The operator's address changed: re-running provision from it is the way back in. The
+    security group is the only SSH gate (the host's firewall keeps no copy of the list), so
+    updating it is enough, and nothing else is replaced."""
+    instance_id = _instance("dev")["InstanceId"]
+    moved = ok(playbook("dev", "provision", provision_admin_cidrs=["198.51.100.7/32"]))
+    assert changed_by_host(moved.stdout)["localhost"] >= 1
+    assert _ssh_sources("dev") == {"198.51.100.7/32"}
+    assert _instance("dev")["InstanceId"] == instance_id
+    # And back, for the tests that follow.
+    ok(playbook("dev", "provision"))
+    assert _ssh_sources("dev") == {"127.0.0.1/32"}
+
+
 def test_inventory_finds_the_instance_by_tags():
     proc = run(
         ["ansible-inventory", "-i", "inventory/dev", "--list"],
@@ -241,8 +267,40 @@ def test_check_mode_from_nothing_creates_nothing():
     assert tagged(PROJECT, "prod") == {}
 
 
+def _recorded_launches():
+    """The RunInstances requests moto received while its recorder was on, as form fields."""
+    lines = urllib.request.urlopen(f"{ENDPOINT}/moto-api/recorder/download-recording", timeout=30)
+    launches = []
+    for line in lines.read().decode().splitlines():
+        entry = json.loads(line)
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode(errors="replace")
+        fields = urllib.parse.parse_qs(body)
+        if fields.get("Action") == ["RunInstances"]:
+            launches.append(fields)
+    return launches
+
+
+def _recorder(action):
+    urllib.request.urlopen(
+        urllib.request.Request(f"{ENDPOINT}/moto-api/recorder/{action}", method="POST"), timeout=30
+    ).read()
+
+
 def test_teardown_removes_one_environment_only():
-    ok(playbook("prod", "provision", **OWN_NETWORK))
+    # prod is a t3 (which AWS would launch "unlimited"): the launch request itself must ask
+    # for standard credits. moto ignores the setting, so its recorder shows what was sent.
+    _recorder("reset-recording")
+    _recorder("start-recording")
+    try:
+        ok(playbook("prod", "provision", provision_instance_type="t3.micro", **OWN_NETWORK))
+    finally:
+        _recorder("stop-recording")
+    ours = [f for f in _recorded_launches() if PROJECT in json.dumps(f)]
+    assert len(ours) == 1, ours
+    assert ours[0]["InstanceType"] == ["t3.micro"]
+    assert ours[0]["CreditSpecification.CpuCredits"] == ["standard"]
     instance = _instance("prod")
     assert instance["SubnetId"] == OWN_NETWORK["provision_subnet_id"]
     groups = client("ec2").describe_security_groups(

@@ -1,7 +1,7 @@
 """What a client of the API sees through nginx (run from the host side).
 
-The Molecule instance shares the host's network: nginx listens on 127.0.0.1,
-pebble issues the certificate, a stub API answers on 127.0.0.1:8000.
+The Molecule instance shares the host's network: nginx listens on 127.0.0.3 (beside the
+demo's host), pebble issues the certificate, a stub API answers on 127.0.0.1:8000.
 """
 
 import json
@@ -18,6 +18,8 @@ INSTANCE = "masclet-molecule"
 NAME = "api.web-molecule.test"
 PEBBLE_CA = ROOT / ".local/pebble/ca.pem"
 CHALLTESTSRV = "http://127.0.0.1:8055"
+# Where nginx listens (converge.yml) and the scenario's names point.
+ADDRESS = "127.0.0.3"
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=31536000; includeSubDomains",
     "x-content-type-options": "nosniff",
@@ -45,7 +47,7 @@ def request(root, path="/health", *args, scheme="https"):
     """curl through nginx; returns (status, headers as list of (name, value), body)."""
     port = 443 if scheme == "https" else 80
     cmd = ["curl", "-sS", "-D", "-", "-o", "/dev/stderr", "--max-time", "60"]
-    cmd += ["--resolve", f"{NAME}:{port}:127.0.0.1", "--cacert", str(root)]
+    cmd += ["--resolve", f"{NAME}:{port}:{ADDRESS}", "--cacert", str(root)]
     proc = subprocess.run(
         [*cmd, *args, f"{scheme}://{NAME}{path}"],
         capture_output=True,
@@ -69,7 +71,7 @@ def values(headers, name):
 
 def served_fingerprint():
     proc = sh(
-        f"openssl s_client -connect 127.0.0.1:443 -servername {NAME} </dev/null 2>/dev/null"
+        f"openssl s_client -connect {ADDRESS}:443 -servername {NAME} </dev/null 2>/dev/null"
         " | openssl x509 -noout -fingerprint -sha256 -issuer",
         shell=True,
     )
@@ -125,7 +127,8 @@ def test_http_only_redirects_to_https(pebble_root):
 
 def test_unknown_name_gets_no_certificate():
     proc = sh(
-        "openssl s_client -connect 127.0.0.1:443 -servername other.example </dev/null", shell=True
+        f"openssl s_client -connect {ADDRESS}:443 -servername other.example </dev/null",
+        shell=True,
     )
     assert proc.returncode != 0
     assert "BEGIN CERTIFICATE" not in proc.stdout
@@ -158,7 +161,7 @@ def test_security_headers_on_bad_gateway(pebble_root, host):
 def test_only_tls_12_and_13(version, accepted):
     # SECLEVEL=0 lets the client offer old protocols: a refusal is the server's.
     proc = sh(
-        f"openssl s_client -connect 127.0.0.1:443 -servername {NAME} {version}"
+        f"openssl s_client -connect {ADDRESS}:443 -servername {NAME} {version}"
         " -cipher 'DEFAULT:@SECLEVEL=0' </dev/null",
         shell=True,
     )
