@@ -65,10 +65,21 @@ lint: setup ## ansible-lint (production profile), yamllint, ruff
 unit: setup ## unit tests: custom modules against moto in-process, templates
 	pytest tests/unit $(PYTEST_ARGS)
 
+TESTS := tests/unit tests/integration tests/molecule tests/e2e
+
 test: setup ## every test: lint, then pytest (unit, Molecule scenarios, end to end)
 	$(MAKE) lint
 	$(MAKE) local-up
-	$(HOSTLOCK) pytest -n 2 --dist loadgroup --durations=40 tests/unit tests/integration tests/molecule tests/e2e $(PYTEST_ARGS)
+	@mkdir -p $(STATE)/logs
+	@# Two sessions side by side: the host's tests one after another, and the tests that share
+	@# nothing with them but the AWS API (tests/conftest.py marks which is which).
+	@pytest -p no:cacheprovider -m "not host" --durations=20 $(TESTS) $(PYTEST_ARGS) >$(STATE)/logs/pytest-beside.log 2>&1 & beside=$$!; \
+	$(HOSTLOCK) pytest -m host --durations=30 $(TESTS) $(PYTEST_ARGS) && host=0 || host=$$?; \
+	wait $$beside && others=0 || others=$$?; \
+	echo "=== the tests beside the host's (pytest -m 'not host', $(STATE)/logs/pytest-beside.log):"; \
+	cat $(STATE)/logs/pytest-beside.log; \
+	echo "make test: host tests exit $$host, the others exit $$others"; \
+	[ $$host = 0 ] && [ $$others = 0 ]
 
 bench: local-up sample-repo ## benchmark figures into bench/results.json
 	$(HOSTLOCK) python bench/run.py --out bench/results.json

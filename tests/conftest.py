@@ -9,11 +9,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# `make test` runs two pytest-xdist workers with `--dist loadgroup`. Tests that use the local
-# environment's host, its names or its published ports form one group, run one after another;
-# every other module is a group of its own (module-level names such as a test's unique project,
-# and module-scoped fixtures, stay on one worker) and runs beside them: unit tests,
-# controller-only Molecule scenarios, dev/prod provisioning under a project of its own.
+# `make test` runs two pytest sessions side by side: `-m host` (tests that use the local
+# environment's host, its names or its published ports, one after another) and `-m "not host"`
+# (unit tests, controller-only Molecule scenarios, dev/prod provisioning under a project name
+# of its own), which share nothing with them but the AWS API.
 HOST_MODULES = {
     "tests/integration/test_backup_playbooks.py",
     "tests/integration/test_frontend_phase.py",
@@ -28,19 +27,19 @@ def _controller_only_scenario(role: str) -> bool:
     return driver.get("name") == "default"
 
 
-def _group(item) -> str:
+def _uses_the_host(item) -> bool:
     rel = Path(str(item.path)).relative_to(ROOT).as_posix()
     if rel.startswith("tests/e2e/") or rel in HOST_MODULES:
-        return "host"
+        return True
     if rel == "tests/molecule/test_roles.py" and hasattr(item, "callspec"):
-        role = item.callspec.params["role"]
-        return "molecule-controller" if _controller_only_scenario(role) else "host"
-    return rel
+        return not _controller_only_scenario(item.callspec.params["role"])
+    return False
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
+        if _uses_the_host(item):
+            item.add_marker(pytest.mark.host)
 
 
 @pytest.fixture(scope="session")
