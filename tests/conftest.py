@@ -86,8 +86,7 @@ def standin_report(container="masclet-local", lines=15):
     """
     state = ROOT / ".local"
     parts = []
-    for name in ("relay-4566", "relay-14000", "moto"):
-        log = state / f"{name}.log"
+    for log in [*sorted(state.glob("relay-*.log")), state / "moto.log"]:
         text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
         parts.append(f"--- {log}:\n" + "\n".join(text))
     proc = subprocess.run(

@@ -269,9 +269,11 @@ def test_check_mode_from_nothing_creates_nothing():
 
 def _recorded_launches():
     """The RunInstances requests moto received while its recorder was on, as form fields."""
-    lines = urllib.request.urlopen(f"{ENDPOINT}/moto-api/recorder/download-recording", timeout=30)
+    url = f"{ENDPOINT}/moto-api/recorder/download-recording"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        recording = response.read().decode()
     launches = []
-    for line in lines.read().decode().splitlines():
+    for line in recording.splitlines():
         entry = json.loads(line)
         body = entry.get("body") or ""
         if entry.get("body_encoded"):
@@ -283,9 +285,9 @@ def _recorded_launches():
 
 
 def _recorder(action):
-    urllib.request.urlopen(
-        urllib.request.Request(f"{ENDPOINT}/moto-api/recorder/{action}", method="POST"), timeout=30
-    ).read()
+    request = urllib.request.Request(f"{ENDPOINT}/moto-api/recorder/{action}", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
 
 
 def test_teardown_removes_one_environment_only():
