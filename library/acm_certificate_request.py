@@ -205,7 +205,9 @@ def main():
         elif module.check_mode:
             module.exit_json(changed=True, certificate={})
         else:
-            token = hashlib.sha256("|".join(wanted).encode()).hexdigest()[:32]
+            # One token per request (botocore's retries of it reuse it). A token derived from
+            # the names alone would, within ACM's hour, return a certificate deleted meanwhile.
+            token = hashlib.sha256(f"{'|'.join(wanted)}|{time.time_ns()}".encode()).hexdigest()[:32]
             kwargs = {
                 "DomainName": p["domain_name"],
                 "ValidationMethod": "DNS",

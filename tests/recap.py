@@ -18,3 +18,19 @@ def changed_by_host(output: str) -> dict[str, int]:
     if not totals:
         raise AssertionError("no PLAY RECAP in the output:\n" + output[-3000:])
     return totals
+
+
+_TASK = re.compile(r"^[\s│|]*TASK \[(?:[^\]:]+ : )?(.+?)\]")
+_CHANGED = re.compile(r"^[\s│|]*changed: \[")
+
+
+def changed_tasks(output: str) -> set[str]:
+    """The names of the tasks that reported a change (without their role prefix)."""
+    found: set[str] = set()
+    task = ""
+    for line in _ANSI.sub("", output).splitlines():
+        if m := _TASK.match(line):
+            task = m.group(1)
+        elif _CHANGED.match(line) and task:
+            found.add(task)
+    return found

@@ -29,6 +29,8 @@ def project_inputs(project: str) -> dict:
         "app_repo": "https://example.invalid/masclet.git",
         "provision_admin_cidrs": ["127.0.0.1/32"],
         "provision_alert_email": "ops@example.org",
+        # moto has no CloudFront response headers policies.
+        "aws_cdn_response_headers_policy": False,
     }
 
 

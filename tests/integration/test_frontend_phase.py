@@ -6,7 +6,6 @@ build cache is shared by the tests of this module so the Astro site is built onc
 
 import json
 import subprocess
-import time
 import urllib.request
 import uuid
 
@@ -173,113 +172,21 @@ def test_unknown_ref_fails_before_any_change(sample_repo, tmp_path):
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-def test_cloudfront_phase_private_bucket_oac_certificate_alias(sample_repo, cache_dir):
-    """The HTTPS path as far as moto goes (it drops a distribution's OriginAccessControlId
-    and has no response headers policies: see docs/frontend.md)."""
-    s3, r53 = client("s3"), client("route53")
-    cf, acm = client("cloudfront", "us-east-1"), client("acm", "us-east-1")
+def test_cloudfront_hosting_without_a_distribution_stops_and_publishes_nothing(
+    sample_repo, cache_dir
+):
+    """The distribution is provisioning's (roles/aws_cdn, tests/integration/test_cdn_lifecycle.py):
+    the frontend phase only finds it, and says what to run when there is none."""
+    s3 = client("s3")
     bucket = unique("itest-frontend-cf")
-    zone = f"{unique('cf')}.test"
-    zone_id = r53.create_hosted_zone(Name=zone, CallerReference=zone)["HostedZone"]["Id"]
-    aliases = [zone, f"www.{zone}"]
-    extra = [
-        "-e",
-        "frontend_publish_hosting=cloudfront",
-        "-e",
-        json.dumps({"frontend_publish_aliases": aliases, "frontend_publish_hosted_zone": zone}),
-    ]
     try:
-        start = time.time()
-        proc = phase(bucket, cache_dir, *extra)
-        assert proc.returncode == 0, proc.stdout[-6000:]
-
-        dists = [
-            d
-            for d in cf.list_distributions()["DistributionList"].get("Items", [])
-            if bucket in d["Origins"]["Items"][0]["DomainName"]
-        ]
-        assert len(dists) == 1
-        dist = cf.get_distribution(Id=dists[0]["Id"])["Distribution"]
-        config = dist["DistributionConfig"]
-        assert sorted(config["Aliases"]["Items"]) == sorted(aliases)
-        assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-        assert config["DefaultRootObject"] == "index.html"
-        errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]["Items"]}
-        assert errors[404]["ResponsePagePath"] == "/index.html"
-        assert str(errors[404]["ResponseCode"]) == "200"
-        cert_arn = config["ViewerCertificate"]["ACMCertificateArn"]
-        cert = acm.describe_certificate(CertificateArn=cert_arn)["Certificate"]
-        assert cert["Status"] == "ISSUED"
-        assert sorted(cert["SubjectAlternativeNames"]) == sorted(aliases)
-
-        oacs = cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", [])
-        assert [o["SigningBehavior"] for o in oacs if o["Name"] == bucket] == ["always"]
-
-        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-        stmt = policy["Statement"][0]
-        assert stmt["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-        assert stmt["Condition"]["StringEquals"]["AWS:SourceArn"] == dist["ARN"]
-        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-        assert block["RestrictPublicBuckets"] and block["BlockPublicPolicy"]
-
-        records = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-        alias = {(r["Name"], r["Type"]): r for r in records if "AliasTarget" in r}
-        for name in aliases:
-            for rtype in ("A", "AAAA"):
-                target = alias[(name + ".", rtype)]["AliasTarget"]["DNSName"]
-                assert target.rstrip(".") == dist["DomainName"]
-        validation = {r["Name"] for r in records if r["Type"] == "CNAME"}
-        want = {o["ResourceRecord"]["Name"] for o in cert["DomainValidationOptions"]}
-        assert want <= validation
-
-        invalidations = cf.list_invalidations(DistributionId=dist["Id"])["InvalidationList"]
-        assert invalidations.get("Quantity", 0) == 1
-
-        # Again: nothing new is created (one distribution, one control, one certificate).
-        again = phase(bucket, cache_dir, *extra)
-        assert again.returncode == 0, again.stdout[-6000:]
-        dists = [
-            d
-            for d in cf.list_distributions()["DistributionList"].get("Items", [])
-            if bucket in d["Origins"]["Items"][0]["DomainName"]
-        ]
-        assert len(dists) == 1
-        certs = [
-            c for c in acm.list_certificates()["CertificateSummaryList"] if c["DomainName"] == zone
-        ]
-        assert len(certs) == 1
-        assert time.time() - start < 900
+        proc = phase(bucket, cache_dir, "-e", "frontend_publish_hosting=cloudfront")
+        assert proc.returncode != 0
+        assert f"no CloudFront distribution reads s3://{bucket}" in proc.stdout, proc.stdout[-4000:]
+        assert "run playbooks/provision.yml" in proc.stdout
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
     finally:
         drop_bucket(s3, bucket)
-        cleanup_cloudfront(cf, acm, bucket, zone)
-        drop_zone(r53, zone_id)
-
-
-def drop_zone(r53, zone_id):
-    records = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-    changes = [
-        {"Action": "DELETE", "ResourceRecordSet": r}
-        for r in records
-        if r["Type"] not in ("NS", "SOA")
-    ]
-    if changes:
-        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
-    r53.delete_hosted_zone(Id=zone_id)
-
-
-def cleanup_cloudfront(cf, acm, bucket, zone):
-    """Remove what the CloudFront test made in the shared moto (best effort)."""
-    for d in cf.list_distributions()["DistributionList"].get("Items", []):
-        if bucket in d["Origins"]["Items"][0]["DomainName"]:
-            etag = cf.get_distribution(Id=d["Id"])["ETag"]
-            cf.delete_distribution(Id=d["Id"], IfMatch=etag)
-    for o in cf.list_origin_access_controls()["OriginAccessControlList"].get("Items", []):
-        if o["Name"] == bucket:
-            etag = cf.get_origin_access_control(Id=o["Id"])["ETag"]
-            cf.delete_origin_access_control(Id=o["Id"], IfMatch=etag)
-    for c in acm.list_certificates()["CertificateSummaryList"]:
-        if c["DomainName"] == zone:
-            acm.delete_certificate(CertificateArn=c["CertificateArn"])
 
 
 def operator_patch(tmp_path, name, old, new):

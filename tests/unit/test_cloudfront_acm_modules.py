@@ -94,3 +94,53 @@ def test_acm_wait_times_out_with_a_clear_message(aws, call, monkeypatch):
     res = call(acm, domain_name="slow.test", region="us-east-1", wait=True, wait_timeout=0)
     assert res["failed"]
     assert "validation CNAME records" in res["msg"]
+
+
+fn = load("cloudfront_function")
+CODE = "function handler(event) { return event.request; }"
+
+
+def test_function_create_is_idempotent_and_delete(aws, call):
+    cf = boto3.client("cloudfront")
+    planned = call(fn, check=True, name="site-subpages", code=CODE)
+    assert planned["changed"] and planned["diff"] == {"before": "", "after": CODE}
+    assert cf.list_functions()["FunctionList"]["Quantity"] == 0
+
+    made = call(fn, name="site-subpages", code=CODE, comment="folders")
+    assert made["changed"]
+    assert made["function"]["arn"].endswith(":function/site-subpages")
+    assert made["function"]["runtime"] == "cloudfront-js-2.0"
+    stored = cf.get_function(Name="site-subpages")["FunctionCode"].read().decode()
+    assert stored == CODE
+
+    again = call(fn, name="site-subpages", code=CODE, comment="folders")
+    assert not again["changed"] and again["function"]["arn"] == made["function"]["arn"]
+    # Check mode sees a code change and changes nothing.
+    planned = call(fn, check=True, name="site-subpages", code=CODE + "\n", comment="folders")
+    assert planned["changed"] and planned["diff"]["before"] == CODE
+    assert cf.get_function(Name="site-subpages")["FunctionCode"].read().decode() == CODE
+
+    assert call(fn, check=True, name="site-subpages", state="absent")["changed"]
+    assert cf.list_functions()["FunctionList"]["Quantity"] == 1
+    gone = call(fn, name="site-subpages", state="absent")
+    assert gone["changed"] and gone["function"] == {}
+    assert cf.list_functions()["FunctionList"]["Quantity"] == 0
+    assert not call(fn, name="site-subpages", state="absent")["changed"]
+
+
+def test_function_refuses_a_name_cloudfront_would_refuse(aws, call):
+    bad = call(fn, name="site subpages!", code=CODE)
+    assert bad["failed"] and "letters, digits" in bad["msg"]
+    missing = call(fn, name="site-subpages")
+    assert missing["failed"] and "code" in missing["msg"]
+
+
+def test_acm_request_after_a_deletion_gets_a_new_certificate(aws, call):
+    first = call(acm, domain_name="again.test", subject_alternative_names=["www.again.test"])
+    assert call(
+        acm, domain_name="again.test", subject_alternative_names=["www.again.test"], state="absent"
+    )["changed"]
+    second = call(acm, domain_name="again.test", subject_alternative_names=["www.again.test"])
+    assert second["changed"]
+    assert second["certificate"]["arn"] != first["certificate"]["arn"]
+    assert second["certificate"]["status"] in ("PENDING_VALIDATION", "ISSUED")
