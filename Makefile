@@ -70,6 +70,8 @@ TESTS := tests/unit tests/integration tests/molecule tests/e2e
 test: setup ## every test: lint, then pytest (unit, Molecule scenarios, end to end)
 	$(MAKE) lint
 	$(MAKE) local-up
+	@# Made once here: tests of both sessions read it.
+	$(MAKE) sample-repo
 	@mkdir -p $(STATE)/logs
 	@# Two sessions side by side: the host's tests one after another, and the tests that share
 	@# nothing with them but the AWS API (tests/conftest.py marks which is which).
