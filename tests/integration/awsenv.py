@@ -107,3 +107,14 @@ def tagged(project: str, environment: str) -> dict[str, list[str]]:
         if t["TopicArn"].endswith(f":{project}-{environment}-alerts")
     ]
     return {kind: names for kind, names in found.items() if names}
+
+
+def register_debian_image(project: str) -> str:
+    """A Debian 12 image for one test project (moto publishes it under its own account)."""
+    return client("ec2").register_image(
+        Name=f"debian-12-amd64-{project}",
+        Architecture="x86_64",
+        RootDeviceName="/dev/xvda",
+        VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
+    )["ImageId"]

@@ -11,7 +11,14 @@ import json
 import pytest
 
 from tests.conftest import run
-from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
+from tests.integration.awsenv import (
+    ENV,
+    client,
+    project_inputs,
+    register_debian_image,
+    tagged,
+    unique_project,
+)
 from tests.integration.faulty_endpoint import FaultyEndpoint
 
 PROJECT = unique_project()
@@ -27,13 +34,7 @@ def endpoint():
     r53 = client("route53")
     zone = r53.create_hosted_zone(Name=f"{PROJECT}.test", CallerReference=PROJECT)["HostedZone"]
     ec2 = client("ec2")
-    image = ec2.register_image(
-        Name=f"debian-12-amd64-{PROJECT}",
-        Architecture="x86_64",
-        RootDeviceName="/dev/xvda",
-        VirtualizationType="hvm",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
-    )["ImageId"]
+    image = register_debian_image(PROJECT)
     with FaultyEndpoint() as faulty:
         yield faulty
         playbook(

@@ -11,7 +11,14 @@ import json
 import pytest
 
 from tests.conftest import ROOT, run
-from tests.integration.awsenv import ENV, client, project_inputs, tagged, unique_project
+from tests.integration.awsenv import (
+    ENV,
+    client,
+    project_inputs,
+    register_debian_image,
+    tagged,
+    unique_project,
+)
 from tests.recap import changed_by_host
 
 PROJECT = unique_project()
@@ -55,13 +62,7 @@ def account():
     r53 = client("route53")
     zone_id = r53.create_hosted_zone(Name=ZONE, CallerReference=PROJECT)["HostedZone"]["Id"]
     ec2 = client("ec2")
-    image = ec2.register_image(
-        Name=f"debian-12-amd64-{PROJECT}",
-        Architecture="x86_64",
-        RootDeviceName="/dev/xvda",
-        VirtualizationType="hvm",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
-    )["ImageId"]
+    image = register_debian_image(PROJECT)
     yield zone_id
     playbook("teardown", teardown_confirm=f"{PROJECT}-dev", teardown_delete_backups=True)
     ec2.deregister_image(ImageId=image)

@@ -13,7 +13,15 @@ import urllib.request
 import pytest
 
 from tests.conftest import ROOT, run
-from tests.integration.awsenv import ENDPOINT, ENV, client, project_inputs, tagged, unique_project
+from tests.integration.awsenv import (
+    ENDPOINT,
+    ENV,
+    client,
+    project_inputs,
+    register_debian_image,
+    tagged,
+    unique_project,
+)
 from tests.recap import changed_by_host
 
 PROJECT = unique_project()
@@ -57,13 +65,7 @@ def account():
     r53 = client("route53")
     zone = r53.create_hosted_zone(Name=ZONE, CallerReference=PROJECT)["HostedZone"]["Id"]
     ec2 = client("ec2")
-    image = ec2.register_image(
-        Name=f"debian-12-amd64-{PROJECT}",
-        Architecture="x86_64",
-        RootDeviceName="/dev/xvda",
-        VirtualizationType="hvm",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
-    )["ImageId"]
+    image = register_debian_image(PROJECT)
     # prod goes into a VPC of its own, as on an account without a default VPC.
     vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
