@@ -16,6 +16,11 @@ ENV = {
 }
 
 
+# An instance provision launches on moto: its image is registered under moto's own account id
+# (register_debian_image), and nothing answers SSH on the record's address.
+MOTO_INSTANCE = {"aws_instance_ami_owners": ["123456789012"], "aws_instance_wait_ssh": False}
+
+
 def unique_project() -> str:
     """A project name no other run uses: its tags and names select only this run's resources."""
     return "mtest" + secrets.token_hex(3)

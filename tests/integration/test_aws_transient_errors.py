@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import run
 from tests.integration.awsenv import (
     ENV,
+    MOTO_INSTANCE,
     client,
     project_inputs,
     register_debian_image,
@@ -24,8 +25,7 @@ from tests.integration.faulty_endpoint import FaultyEndpoint
 PROJECT = unique_project()
 EXTRA = {
     **project_inputs(PROJECT),
-    "aws_instance_ami_owners": ["123456789012"],
-    "aws_instance_wait_ssh": False,
+    **MOTO_INSTANCE,
 }
 
 

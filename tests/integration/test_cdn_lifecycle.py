@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import ROOT, run
 from tests.integration.awsenv import (
     ENV,
+    MOTO_INSTANCE,
     client,
     project_inputs,
     register_debian_image,
@@ -29,8 +30,7 @@ EXTRA = {
     **project_inputs(PROJECT),
     "app_profile": "sample-static",
     "frontend_publish_hosting": "cloudfront",
-    "aws_instance_ami_owners": ["123456789012"],
-    "aws_instance_wait_ssh": False,
+    **MOTO_INSTANCE,
 }
 
 

@@ -16,6 +16,7 @@ from tests.conftest import ROOT, run
 from tests.integration.awsenv import (
     ENDPOINT,
     ENV,
+    MOTO_INSTANCE,
     client,
     project_inputs,
     register_debian_image,
@@ -28,10 +29,7 @@ PROJECT = unique_project()
 ZONE = f"{PROJECT}.test"
 EXTRA = {
     **project_inputs(PROJECT),
-    # moto registers images under its own account id, not Debian's.
-    "aws_instance_ami_owners": ["123456789012"],
-    # A moto instance is a record: nothing answers SSH on its address.
-    "aws_instance_wait_ssh": False,
+    **MOTO_INSTANCE,
 }
 RUN_ENV = dict(ENV, MASCLET_PROJECT=PROJECT)
 OWN_NETWORK: dict[str, str] = {}  # the VPC and subnet the account fixture makes for prod
