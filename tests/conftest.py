@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,11 @@ def standin_report(container="masclet-local", lines=15):
     stand-ins explain (a relay gone, moto busy) is then readable from the test's output.
     """
     state = ROOT / ".local"
-    parts = []
+    parts = [f"--- controller time: {time.strftime('%H:%M:%S')}"]
+    for pid_file in sorted(state.glob("relay-*.pid")):
+        pid = pid_file.read_text().strip()
+        alive = Path(f"/proc/{pid}").exists()
+        parts.append(f"--- {pid_file.stem} (pid {pid}): {'alive' if alive else 'GONE'}")
     for log in [*sorted(state.glob("relay-*.log")), state / "moto.log"]:
         text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
         parts.append(f"--- {log}:\n" + "\n".join(text))
@@ -96,6 +101,8 @@ def standin_report(container="masclet-local", lines=15):
             container,
             "journalctl",
             "--no-pager",
+            "-o",
+            "short-precise",
             "-n",
             str(lines),
             "-u",

@@ -68,7 +68,9 @@ class Settings:
             "s3",
             region_name=self.region,
             endpoint_url=self.endpoint,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+            # A nightly run outlives an S3 connection blip: standard mode retries a dropped
+            # connection with jittered backoff (10 attempts span about a minute).
+            config=Config(retries={"max_attempts": 10, "mode": "standard"}),
         )
 
     def key(self, kind, stamp):
