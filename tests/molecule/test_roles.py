@@ -64,4 +64,4 @@ def test_every_role_has_a_scenario():
             assert (ROOT / "roles" / role / required).is_file(), (
                 f"roles/{role}/{required} is missing"
             )
-    assert Path(ROOT / ".config/molecule/config.yml").is_file()
+    assert Path(ROOT / "molecule/config.yml").is_file()
