@@ -56,6 +56,20 @@ def phase(bucket, cache_dir, *extra, check=False):
     return run(cmd, timeout=1200)
 
 
+def provisioned(s3, bucket):
+    """The bucket as provisioning (roles/aws_storage) leaves it for S3 website hosting."""
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
+
+
 def objects(s3, bucket):
     out = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
@@ -76,6 +90,7 @@ def test_website_phase_publishes_the_site_with_headers_and_api_url(sample_repo, 
     s3 = client("s3")
     bucket = unique("itest-frontend")
     try:
+        provisioned(s3, bucket)
         proc = phase(bucket, cache_dir)
         assert proc.returncode == 0, proc.stdout[-6000:]
 
@@ -146,6 +161,7 @@ def test_failed_build_prints_npm_error_and_publishes_nothing(sample_repo, tmp_pa
     s3 = client("s3")
     bucket = unique("itest-frontend-broken")
     try:
+        provisioned(s3, bucket)
         proc = phase(
             bucket,
             tmp_path / "cache",
@@ -157,8 +173,8 @@ def test_failed_build_prints_npm_error_and_publishes_nothing(sample_repo, tmp_pa
         assert proc.returncode != 0
         assert "Stop on a failed build, with npm's own words" in proc.stdout
         assert "index.astro" in proc.stdout  # astro's own error names the file
-        # The build runs before anything touches AWS: no bucket, nothing published.
-        assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        # The build runs before anything touches AWS: nothing published.
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
     finally:
         drop_bucket(s3, bucket)
 
@@ -172,6 +188,17 @@ def test_unknown_ref_fails_before_any_change(sample_repo, tmp_path):
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
+def test_no_bucket_stops_before_publishing_and_makes_none(sample_repo, cache_dir):
+    """The bucket is provisioning's (roles/aws_storage): the frontend phase makes no second one."""
+    s3 = client("s3")
+    bucket = unique("itest-frontend-none")
+    proc = phase(bucket, cache_dir)
+    assert proc.returncode != 0
+    assert f"there is no bucket s3://{bucket} to publish into" in proc.stdout, proc.stdout[-4000:]
+    assert "run playbooks/provision.yml" in proc.stdout
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
 def test_cloudfront_hosting_without_a_distribution_stops_and_publishes_nothing(
     sample_repo, cache_dir
 ):
@@ -180,6 +207,7 @@ def test_cloudfront_hosting_without_a_distribution_stops_and_publishes_nothing(
     s3 = client("s3")
     bucket = unique("itest-frontend-cf")
     try:
+        provisioned(s3, bucket)
         proc = phase(bucket, cache_dir, "-e", "frontend_publish_hosting=cloudfront")
         assert proc.returncode != 0
         assert f"no CloudFront distribution reads s3://{bucket}" in proc.stdout, proc.stdout[-4000:]
@@ -209,6 +237,7 @@ def test_patches_reach_the_build_and_one_that_does_not_apply_publishes_nothing(
     bucket = unique("itest-patch")
     fix = operator_patch(tmp_path, "fix", "Sample of the Masclet", "Patched sample of the Masclet")
     try:
+        provisioned(s3, bucket)
         proc = phase(bucket, cache_dir, "-e", json.dumps({"frontend_build_patches": [str(fix)]}))
         assert proc.returncode == 0, proc.stdout[-6000:]
         about = s3.get_object(Bucket=bucket, Key="about/index.html")["Body"].read().decode()
