@@ -10,6 +10,7 @@ import time
 with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
     import botocore
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 DOCUMENTATION = r"""
@@ -151,9 +152,9 @@ def describe(client, arn):
 
 def find(client, wanted):
     found = []
-    for page in client.get_paginator("list_certificates").paginate(
-        Includes={"keyTypes": ["RSA_2048", "EC_prime256v1", "EC_secp384r1"]}
-    ):
+    paginator = client.get_paginator("list_certificates")
+    keys = {"keyTypes": ["RSA_2048", "EC_prime256v1", "EC_secp384r1"]}
+    for page in aws.retrying(lambda: list(paginator.paginate(Includes=keys)))():
         for summary in page.get("CertificateSummaryList", []):
             if summary.get("Type", "AMAZON_ISSUED") != "AMAZON_ISSUED":
                 continue
@@ -190,7 +191,7 @@ def main():
     )
     p = module.params
     wanted = names(p["domain_name"], p["subject_alternative_names"])
-    client = module.client("acm")
+    client = aws.client(module, "acm")
     try:
         found = find(client, wanted)
         if p["state"] == "absent":
@@ -222,7 +223,8 @@ def main():
             arn = client.request_certificate(**kwargs)["CertificateArn"]
             changed = True
             cert = describe(client, arn)
-            # ACM fills in the validation records a few seconds after the request.
+            # ACM fills in the validation records a few seconds after the request; no waiter
+            # watches for them.
             deadline = time.time() + 120
             while (
                 len(cert["validation_records"]) < cert["_want_records"] and time.time() < deadline
@@ -231,10 +233,17 @@ def main():
                 cert = describe(client, arn)
 
         if p["wait"] and cert["status"] != "ISSUED" and not module.check_mode:
-            deadline = time.time() + p["wait_timeout"]
-            while cert["status"] == "PENDING_VALIDATION" and time.time() < deadline:
-                time.sleep(5)
-                cert = describe(client, cert["arn"])
+            delay = 5
+            # Timed out or failed: the status read next says which.
+            with contextlib.suppress(botocore.exceptions.WaiterError):
+                client.get_waiter("certificate_validated").wait(
+                    CertificateArn=cert["arn"],
+                    WaiterConfig={
+                        "Delay": delay,
+                        "MaxAttempts": max(1, p["wait_timeout"] // delay),
+                    },
+                )
+            cert = describe(client, cert["arn"])
             if cert["status"] != "ISSUED":
                 module.fail_json(
                     msg=f"ACM did not issue {cert['arn']} ({cert['status']}) within "

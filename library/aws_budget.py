@@ -12,6 +12,7 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing library
     botocore = None
 
+from ansible.module_utils import masclet_aws as aws
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -143,35 +144,15 @@ account_id:
 """
 
 
-_HINTS = {
-    "access": "grant budgets:ViewBudget and budgets:ModifyBudget to this identity "
-    "(or run with a profile that has them)",
-    "throttle": "AWS is throttling the Budgets API: wait a minute and run again",
-    "limit": "the account reached its AWS Budgets quota: delete unused budgets "
-    "or ask AWS for a higher limit",
-}
-
-
-def _warn(module, message):
-    """Warn once: AnsibleAWSModule.warn also copies warnings into the result, which
-    ansible-core 2.19 shows twice and flags as deprecated."""
-    getattr(module, "_module", module).warn(message)
+_ACCESS = (
+    "grant budgets:ViewBudget and budgets:ModifyBudget to this identity "
+    "(or run with a profile that has them)"
+)
+_LIMIT = "the account reached its AWS Budgets quota: delete unused budgets or ask AWS for more"
 
 
 def _aws_fail(module, exc, action):
-    """fail_json with one actionable line for the errors an operator can fix."""
-    code = ""
-    if botocore is not None and isinstance(exc, botocore.exceptions.ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-        hint = _HINTS["access"]
-    elif code in ("Throttling", "ThrottlingException", "TooManyRequestsException"):
-        hint = _HINTS["throttle"]
-    elif code in ("LimitExceeded", "LimitExceededException", "ServiceQuotaExceededException"):
-        hint = _HINTS["limit"]
-    else:
-        module.fail_json_aws(exc, msg=f"AWS Budgets refused to {action}")
-    module.fail_json_aws(exc, msg=f"AWS Budgets refused to {action} ({code}): {hint}")
+    aws.refuse(module, exc, action, _ACCESS, service="AWS Budgets", limit_hint=_LIMIT)
 
 
 def _is_missing_api(exc):
@@ -243,8 +224,7 @@ class Budget:
         except Exception as exc:
             if _is_missing_api(exc):
                 self.subscribers_known = False
-                _warn(
-                    self.module,
+                aws.warn(
                     "this AWS endpoint does not answer DescribeSubscribersForNotification: "
                     "the subscribers of existing budget notifications were left as they are",
                 )
@@ -409,12 +389,12 @@ def main():
     account_id = module.params["account_id"]
     if not account_id:
         try:
-            account_id = module.client("sts").get_caller_identity()["Account"]
+            account_id = aws.client(module, "sts").get_caller_identity()["Account"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
             module.fail_json_aws(
                 exc, msg="cannot tell the account id: set account_id or check the AWS credentials"
             )
-    client = module.client("budgets")
+    client = aws.client(module, "budgets")
     budgets = Budget(module, client, account_id)
 
     if module.params["state"] == "present":

@@ -10,6 +10,7 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing library
     botocore = None
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 DOCUMENTATION = r"""
@@ -81,7 +82,7 @@ reason:
 
 def main():
     module = AnsibleAWSModule(argument_spec={}, supports_check_mode=True)
-    client = module.client("freetier", region="us-east-1")
+    client = aws.client(module, "freetier", region="us-east-1")
     result = {"changed": False, "regime": "unknown"}
     try:
         state = client.get_account_plan_state()

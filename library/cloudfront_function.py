@@ -9,6 +9,7 @@ import re
 with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
     import botocore
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -141,7 +142,7 @@ def main():
     p = module.params
     if not NAME.match(p["name"]):
         module.fail_json(msg=f"name must be 1-64 letters, digits, '-' or '_' (got {p['name']!r})")
-    client = module.client("cloudfront")
+    client = aws.client(module, "cloudfront")
     name = p["name"]
     try:
         dev, etag, code = _read(client, name, "DEVELOPMENT")

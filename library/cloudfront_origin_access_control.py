@@ -8,6 +8,7 @@ import contextlib
 with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
     import botocore
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 DOCUMENTATION = r"""
@@ -153,7 +154,7 @@ def main():
     p = module.params
     if len(p["name"]) > 64:
         module.fail_json(msg="name must be at most 64 characters")
-    client = module.client("cloudfront")
+    client = aws.client(module, "cloudfront")
     try:
         current, etag = find(client, p["name"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

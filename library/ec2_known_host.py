@@ -16,6 +16,7 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing library
     botocore = None
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 DOCUMENTATION = r"""
@@ -135,7 +136,7 @@ def read_console(module, client, instance_id: str, timeout: int) -> list[str]:
         keys = keys_in_console(text)
         if keys or time.monotonic() >= deadline:
             return keys
-        time.sleep(10)
+        time.sleep(10)  # no waiter watches the console output
 
 
 def scan(module, address: str, port: int) -> list[str]:
@@ -192,7 +193,7 @@ def main():
     timeout = 0 if recorded else p["console_timeout"]
     keys, source = [], "console"
     if p["console"]:
-        keys = read_console(module, module.client("ec2"), instance_id, timeout)
+        keys = read_console(module, aws.client(module, "ec2"), instance_id, timeout)
     if not keys:
         if not p["address"]:
             module.fail_json(msg=f"the console output of {instance_id} holds no SSH host keys yet")

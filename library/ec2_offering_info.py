@@ -11,6 +11,7 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing library
     boto3 = botocore = None
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 DOCUMENTATION = r"""
@@ -127,34 +128,14 @@ advice:
   elements: str
 """
 
-_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure")
-_THROTTLED = ("Throttling", "ThrottlingException", "RequestLimitExceeded")
-_LIMIT = ("LimitExceeded", "LimitExceededException", "ServiceQuotaExceededException")
-
-
-def _warn(module, message):
-    """Warn once: AnsibleAWSModule.warn also copies warnings into the result, which
-    ansible-core 2.19 shows twice and flags as deprecated."""
-    getattr(module, "_module", module).warn(message)
+_ACCESS = (
+    "grant ec2:DescribeRegions, ec2:DescribeInstanceTypeOfferings and "
+    "ec2:DescribeInstanceTypes to this identity"
+)
 
 
 def _aws_fail(module, exc, action):
-    """fail_json with one actionable line for the errors an operator can fix."""
-    code = ""
-    if isinstance(exc, botocore.exceptions.ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-    if code in _DENIED:
-        hint = (
-            "grant ec2:DescribeRegions, ec2:DescribeInstanceTypeOfferings and "
-            "ec2:DescribeInstanceTypes to this identity"
-        )
-    elif code in _THROTTLED:
-        hint = "AWS is throttling the EC2 API: wait a minute and run again"
-    elif code in _LIMIT:
-        hint = "an account limit was reached: raise it in Service Quotas"
-    else:
-        module.fail_json_aws(exc, msg=f"AWS refused to {action}")
-    module.fail_json_aws(exc, msg=f"AWS refused to {action} ({code}): {hint}")
+    aws.refuse(module, exc, action, _ACCESS)
 
 
 def known_regions():
@@ -211,7 +192,7 @@ def main():
     if not result["region_known"] or not module.params["check_account"]:
         module.exit_json(**result)
 
-    client = module.client("ec2")
+    client = aws.client(module, "ec2")
     try:
         found = client.describe_regions(AllRegions=True, RegionNames=[region])["Regions"]
         status = found[0].get("OptInStatus", "opt-in-not-required") if found else "unknown"
@@ -263,7 +244,7 @@ def main():
             "it is billed from the first hour (or from the signup credits)"
         )
     for line in result["advice"]:
-        _warn(module, line)
+        aws.warn(line)
     module.exit_json(**result)
 
 

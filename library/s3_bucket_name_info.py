@@ -10,6 +10,7 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing library
     botocore = None
 
+from ansible.module_utils import masclet_aws as aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 DOCUMENTATION = r"""
@@ -77,7 +78,7 @@ taken:
 
 def owned_names(module, client):
     try:
-        pages = client.get_paginator("list_buckets").paginate()
+        pages = aws.retrying(lambda: list(client.get_paginator("list_buckets").paginate()))()
         return {b["Name"] for page in pages for b in page.get("Buckets", [])}
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         module.fail_json_aws(exc, msg="AWS refused to list the buckets (s3:ListAllMyBuckets)")
@@ -105,7 +106,7 @@ def main():
         argument_spec=dict(names=dict(type="list", elements="str", required=True)),
         supports_check_mode=True,
     )
-    client = module.client("s3")
+    client = aws.client(module, "s3")
     mine = owned_names(module, client)
     buckets = []
     for name in module.params["names"]:

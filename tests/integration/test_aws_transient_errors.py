@@ -7,6 +7,7 @@ one action with that error; any other error must stop the run at its first answe
 """
 
 import json
+import sys
 
 import pytest
 
@@ -114,3 +115,45 @@ def test_teardown_waits_until_the_security_group_is_free(endpoint):
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert endpoint.calls["DeleteSecurityGroup"] - before == 3
     assert tagged(PROJECT, "dev") == {"buckets": [f"{PROJECT}-dev-backups"]}
+
+
+def module_run(faulty: FaultyEndpoint, module: str, args: str):
+    """One of library/'s modules, run by Ansible on the controller, through the endpoint."""
+    return run(
+        [
+            "ansible",
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            f"ansible_python_interpreter={sys.executable}",
+            "-m",
+            module,
+            "-a",
+            args,
+        ],
+        env=dict(ENV, AWS_ENDPOINT_URL=faulty.url),
+        unset_prefix="AWS_",
+        timeout=300,
+    )
+
+
+def test_the_project_modules_wait_out_throttling_and_stop_on_a_denial():
+    """module_utils/masclet_aws.py: throttling is retried with jittered backoff past botocore's
+    own five attempts; a denial is answered at once, with what to grant."""
+    with FaultyEndpoint() as faulty:
+        faulty.fail("DescribeInstanceTypeOfferings", "RequestLimitExceeded", "Request limit", 6)
+        proc = module_run(faulty, "ec2_offering_info", "instance_type=t3.micro")
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        assert '"instance_type_offered": true' in proc.stdout, proc.stdout[-3000:]
+        assert faulty.refused["DescribeInstanceTypeOfferings"] == 6
+        assert faulty.calls["DescribeInstanceTypeOfferings"] == 7
+
+        faulty.fail("DescribeInstanceTypeOfferings", "UnauthorizedOperation", "Not allowed", 1)
+        before = faulty.calls["DescribeInstanceTypeOfferings"]
+        proc = module_run(faulty, "ec2_offering_info", "instance_type=t3.micro")
+        assert proc.returncode != 0
+        assert "grant ec2:DescribeRegions" in proc.stdout, proc.stdout[-3000:]
+        assert faulty.calls["DescribeInstanceTypeOfferings"] - before == 1

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 
+import ansible.module_utils
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
@@ -12,6 +13,9 @@ ACCOUNT = "123456789012"  # moto's account
 
 
 def load(name: str):
+    # The modules import the project's module_utils as Ansible packs it for them.
+    if str(ROOT / "module_utils") not in ansible.module_utils.__path__:
+        ansible.module_utils.__path__.append(str(ROOT / "module_utils"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "library" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -170,6 +170,10 @@ def test_bad_input_is_refused(budgets, budget):
     ],
 )
 def test_aws_errors_are_actionable(budgets, budget, monkeypatch, code, hint):
+    # One attempt: the retries themselves are tested against a throttling endpoint
+    # (tests/integration/test_aws_transient_errors.py).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
     def refuse(self):
         from moto.core.exceptions import JsonRESTError
 

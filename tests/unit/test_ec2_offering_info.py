@@ -76,6 +76,9 @@ def test_check_mode_gives_the_same_answer(check):
     ],
 )
 def test_aws_errors_are_actionable(check, monkeypatch, code, hint):
+    # One attempt: the retries themselves are tested against a throttling endpoint
+    # (tests/integration/test_aws_transient_errors.py).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     from moto.ec2.exceptions import EC2ClientError
 
     def refuse(self):
