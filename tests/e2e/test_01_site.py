@@ -43,6 +43,15 @@ def test_https_serves_a_certificate_issued_by_pebble(api):
     assert "Pebble Intermediate" in pem or "Pebble" in pem, pem[:1500]
 
 
+def test_the_whole_stack_scenario_verifies_the_deployed_site(deployed):
+    """molecule/default, the whole-stack scenario (`molecule test` at the project's root runs
+    site.yml through it): its verify, run as a user runs it, passes on the site deployed."""
+    proc = run(["molecule", "verify"], timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "Verify | the site's login page is rendered" in proc.stdout
+    assert "failed=0" in proc.stdout
+
+
 def test_http_answers_only_with_a_redirect_to_https(deployed):
     pool = urllib3.HTTPConnectionPool(LOOPBACK, 80, retries=False)
     r = pool.request("GET", "/api/v1/animals?x=1", headers={"Host": API}, redirect=False)
