@@ -141,5 +141,15 @@ wait_for 60 "systemd in $CONTAINER" sh -c \
 docker exec "$CONTAINER" systemctl enable --now --quiet ssh.service \
   || die "sshd did not start in $CONTAINER"
 wait_for 30 "SSH on $HOST_ADDRESS:22" sh -c "ssh-keyscan -T 2 $HOST_ADDRESS 2>/dev/null | grep -q ."
+# moto and pebble answer on the container's own 127.0.0.1 (the backups and certbot
+# reach them there): prove it end to end now, rather than halfway through a phase.
+if ! "$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null; then
+  # A relay unit that died is restarted once; then up to 30 s for both to answer.
+  docker exec "$CONTAINER" systemctl restart "standin-relay@*" >/dev/null 2>&1 || true
+  for _ in $(seq 30); do "$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null && break; sleep 1; done
+fi
+"$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null \
+  || die "the stand-ins do not answer inside $CONTAINER:
+$("$ROOT/scripts/relay-check.sh" --explain "$CONTAINER")"
 
 echo "local-up: dockerd, image $IMAGE, $CONTAINER on $HOST_ADDRESS, moto :$MOTO_PORT, pebble :$PEBBLE_PORT ready"

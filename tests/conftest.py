@@ -80,39 +80,26 @@ def run(cmd, *, cwd=ROOT, env=None, unset_prefix=None, check=False, timeout=3600
     return proc
 
 
-def standin_report(container="masclet-local", lines=15):
-    """The stand-ins' own view when a phase fails talking to them: the relays' logs on the
-    controller and in the host container, and moto's last lines. A failure that only the
-    stand-ins explain (a relay gone, moto busy) is then readable from the test's output.
+def relay_check(container="masclet-local", explain=False):
+    """scripts/relay-check.sh: do moto and pebble answer inside the host container?"""
+    cmd = [str(ROOT / "scripts/relay-check.sh"), *(["--explain"] if explain else []), container]
+    return subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120, check=False
+    )
+
+
+def standin_report(container="masclet-local", lines=8):
+    """The stand-ins' own view when a phase fails talking to them: first which hop of each
+    relay fails (scripts/relay-check.sh --explain), then the controller's relay logs and
+    moto's last lines. A failure that only the stand-ins explain is then readable from the
+    test's output, its most telling lines first.
     """
     state = ROOT / ".local"
-    parts = [f"--- controller time: {time.strftime('%H:%M:%S')}"]
-    for pid_file in sorted(state.glob("relay-*.pid")):
-        pid = pid_file.read_text().strip()
-        alive = Path(f"/proc/{pid}").exists()
-        parts.append(f"--- {pid_file.stem} (pid {pid}): {'alive' if alive else 'GONE'}")
+    parts = [
+        f"--- controller time: {time.strftime('%H:%M:%S')}",
+        relay_check(container, explain=True).stdout.rstrip(),
+    ]
     for log in [*sorted(state.glob("relay-*.log")), state / "moto.log"]:
         text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
         parts.append(f"--- {log}:\n" + "\n".join(text))
-    proc = subprocess.run(
-        [
-            "docker",
-            "exec",
-            container,
-            "journalctl",
-            "--no-pager",
-            "-o",
-            "short-precise",
-            "-n",
-            str(lines),
-            "-u",
-            "standin-relay@*",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    parts.append(f"--- relays in {container}:\n{proc.stdout}")
     return "\n".join(parts)

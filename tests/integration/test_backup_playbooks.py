@@ -5,9 +5,12 @@ container standing in for the instance), with S3 answered by moto. A probe
 table in the application's database is backed up, damaged, and restored.
 """
 
+import time
+import warnings
+
 import pytest
 
-from tests.conftest import ROOT, run, standin_report
+from tests.conftest import ROOT, relay_check, run, standin_report
 from tests.integration.awsenv import client
 
 BUCKET = "masclet-local-backups"
@@ -32,6 +35,26 @@ def probe_count():
     return int(sql("SELECT count(*) FROM backup_probe"))
 
 
+PHASES = ("provision.yml", "server.yml", "database.yml")
+
+
+def relays_answer_within(seconds):
+    for _ in range(seconds):
+        if relay_check().returncode == 0:
+            return True
+        time.sleep(1)
+    return False
+
+
+def run_phases():
+    """The phases in order; the first that fails, with its output, or (None, None)."""
+    for name in PHASES:
+        proc = playbook(name)
+        if proc.returncode != 0:
+            return name, proc
+    return None, None
+
+
 @pytest.fixture(scope="module")
 def host_ready():
     proc = run([str(ROOT / "scripts/local-up.sh")], timeout=900)
@@ -39,9 +62,22 @@ def host_ready():
     s3 = client("s3")
     # Provision makes the backups bucket and the instance the inventory finds by its tags
     # (the container answers for it over SSH).
-    for name in ("provision.yml", "server.yml", "database.yml"):
-        proc = playbook(name)
-        assert proc.returncode == 0, f"{name}:\n{proc.stdout[-6000:]}\n{standin_report()}"
+    name, proc = run_phases()
+    if name and relay_check().returncode != 0:
+        # moto or pebble stopped answering inside the host: a fault of the local stand-ins,
+        # not of the phase. Keep the diagnosis as a warning, then run the phases once more
+        # when the relays answer again, or else on a new host container (a replaced
+        # instance). A phase that fails while the relays work is not retried.
+        warnings.warn(
+            f"{name} failed while the stand-ins' relays did not answer:\n{standin_report()}",
+            stacklevel=2,
+        )
+        if not relays_answer_within(60):
+            run(["docker", "rm", "-f", "masclet-local"])
+            proc = run([str(ROOT / "scripts/local-up.sh")], timeout=900)
+            assert proc.returncode == 0, proc.stdout[-3000:]
+        name, proc = run_phases()
+    assert name is None, f"{name}:\n{standin_report()}\n{proc.stdout[-6000:]}"
     sql(
         "SET ROLE masclet; DROP TABLE IF EXISTS backup_probe; "
         "CREATE TABLE backup_probe AS SELECT g AS id FROM generate_series(1, 500) g"
