@@ -9,12 +9,13 @@ import os
 import ssl
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
 import urllib3
 
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, relay_check, run, standin_report
 from tests.load import LOOPBACK, Load
 from tests.recap import changed_by_host
 
@@ -128,6 +129,15 @@ def deployed():
     run(["scripts/local-up.sh"], check=True)
     run(["examples/make-sample-repo.sh", str(ROOT / ".cache/sample-app")], check=True)
     first = playbook("site", log="e2e-site-first")
+    if first.returncode != 0 and relay_check().returncode != 0:
+        # moto or pebble stopped answering inside the host: the stand-ins' fault, not the
+        # site's. Keep the diagnosis, and deploy once more on a new host (a replaced instance).
+        warnings.warn(
+            f"site.yml failed while a relay did not answer:\n{standin_report()}", stacklevel=2
+        )
+        run(["docker", "rm", "-f", CONTAINER])
+        run(["scripts/local-up.sh"], check=True)
+        first = playbook("site", log="e2e-site-first")
     assert first.returncode == 0, first.stdout[-8000:]
     second = playbook("site", log="e2e-site-second")
     assert second.returncode == 0, second.stdout[-8000:]
