@@ -207,3 +207,14 @@ def test_a_host_phase_with_no_instance_fails_instead_of_doing_nothing():
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert f"no instance of project={PROJECT} environment=dev" in proc.stdout, proc.stdout[-3000:]
     assert "Server |" not in proc.stdout and "Base |" not in proc.stdout
+
+
+def test_a_phase_the_plan_does_not_have():
+    refused(provision(project_phase=3), "project_phase=3 is not a phase of the plan")
+
+
+@pytest.mark.parametrize("password", ["short1", "has/slash-123", 'has"quote-123', "has space-123"])
+def test_a_master_password_rds_would_refuse(password):
+    proc = provision(project_phase=2, vault_rds_master_password=password)
+    refused(proc, "vault_rds_master_password is not one RDS takes")
+    assert password not in proc.stdout
