@@ -62,6 +62,21 @@ def test_the_plans_tables_under_the_legacy_regime():
     assert phase2["new_charges"] == pytest.approx(3 * 3.65)
 
 
+def test_phase2_as_built_costs_less_than_the_plans_phase2():
+    built = cost.cost_plan_phase(PRICES["prices_plan_phases"]["phase2_built"], PRICES)
+    plan = cost.cost_plan_phase(PRICES["prices_plan_phases"]["phase2"], PRICES)
+    kinds = {row["kind"] for row in built["rows"]}
+    # One instance and RDS: no load balancer, no Beanstalk fleet.
+    assert "alb" not in kinds and {"ec2", "rds", "rds_storage", "ebs", "secrets"} <= kinds
+    # t3.small 16.64 + IPv4 3.65 + 20 GB gp3 1.76 + db.t4g.micro 12.41 + 20 GB 2.54 + S3 0.12
+    # + zone 0.50 + 4 secrets 1.60 + logs 0.57 = 39.79 USD.
+    assert built["totals"]["after"] == pytest.approx(39.79, abs=0.01)
+    assert built["totals"]["after"] < plan["totals"]["after"] / 2
+    # The legacy free tier covers db.t4g.micro with its 20 GB, the IPv4 hours and the disk;
+    # t3.small is not free.
+    assert built["totals"]["during"] == pytest.approx(16.64 + 0.50 + 1.60 + 0.57, abs=0.01)
+
+
 def test_unknown_price_is_named():
     with pytest.raises(ValueError, match=r"no price for x9\.huge"):
         cost.cost_rows({"instances": [{"type": "x9.huge"}]}, PRICES)

@@ -262,10 +262,28 @@ def cost_plan_phase(phase, prices):
                     "usd": float(prices["prices_route53_zone_month"]),
                 }
             )
+        elif kind == "ebs":
+            rows.append(
+                {
+                    "item": f"{item['service']}: {item['config']}",
+                    "kind": "ebs",
+                    "quantity": float(item["gb"]),
+                    "usd": float(item["gb"]) * float(prices["prices_ebs_gp3_gb_month"]),
+                }
+            )
+        elif kind == "secrets":
+            rows.append(
+                {
+                    "item": f"{item['service']}: {item['config']}",
+                    "kind": "secrets",
+                    "quantity": int(item["count"]),
+                    "usd": int(item["count"]) * float(prices["prices_secret_month"]),
+                }
+            )
         elif kind == "fixed":
             rows.append(
                 {
-                    "item": f"{item['service']} (plan's estimate, kept)",
+                    "item": item.get("label") or f"{item['service']} (plan's estimate, kept)",
                     "kind": "fixed",
                     "quantity": 1,
                     "usd": float(item["usd"]),
