@@ -31,6 +31,8 @@ if want container && docker info >/dev/null 2>&1; then
   if [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$CONTAINER" 2>/dev/null)" = masclet ]; then
     docker rm -f "$CONTAINER" >/dev/null && echo "local-down: removed $CONTAINER"
   fi
+  # Phase 2's RDS endpoint stand-in (scripts/local-rds.sh), when one was made.
+  "$ROOT/scripts/local-rds.sh" down | sed 's/^local-rds:/local-down:/'
 fi
 for port in $RELAY_PORTS; do want relay && stop_pid "relay-$port"; done
 for name in pebble challtestsrv moto; do want "$name" && stop_pid "$name"; done

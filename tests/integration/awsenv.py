@@ -21,6 +21,15 @@ ENV = {
 MOTO_INSTANCE = {"aws_instance_ami_owners": ["123456789012"], "aws_instance_wait_ssh": False}
 
 
+# Phase 2's database on moto: the settings group_vars/local/aws_rds.yml gives the local
+# environment (gp2, no engine-version call, the parameter group made with the AWS CLI).
+MOTO_RDS = {
+    "aws_rds_storage_type": "gp2",
+    "aws_rds_check_engine_version": False,
+    "aws_rds_parameter_group_stand_in": True,
+}
+
+
 def unique_project() -> str:
     """A project name no other run uses: its tags and names select only this run's resources."""
     return "mtest" + secrets.token_hex(3)
@@ -110,6 +119,23 @@ def tagged(project: str, environment: str) -> dict[str, list[str]]:
         t["TopicArn"]
         for t in sns.list_topics()["Topics"]
         if t["TopicArn"].endswith(f":{project}-{environment}-alerts")
+    ]
+    rds = client("rds")
+    name = f"{project}-{environment}-db"
+    found["db_instances"] = [
+        d["DBInstanceIdentifier"]
+        for d in rds.describe_db_instances()["DBInstances"]
+        if d["DBInstanceIdentifier"] == name
+    ]
+    found["db_parameter_groups"] = [
+        g["DBParameterGroupName"]
+        for g in rds.describe_db_parameter_groups()["DBParameterGroups"]
+        if g["DBParameterGroupName"] == name
+    ]
+    found["db_subnet_groups"] = [
+        g["DBSubnetGroupName"]
+        for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+        if g["DBSubnetGroupName"] == name
     ]
     return {kind: names for kind, names in found.items() if names}
 
