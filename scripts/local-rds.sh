@@ -21,6 +21,7 @@ if [ "${1:-}" = down ]; then
   if [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$name" 2>/dev/null)" = masclet ]; then
     docker rm -f "$name" >/dev/null && echo "local-rds: removed $name"
   fi
+  rm -f "$dir/$name.pem" "$dir/$name.key"
   exit 0
 fi
 [ "${1:-}" = up ] && [ -n "${2:-}" ] || die "usage: local-rds.sh up MASTER_USER < password | local-rds.sh down"
@@ -37,14 +38,15 @@ if [ ! -s "$dir/ca.pem" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=masclet local RDS stand-in CA" \
     -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
 fi
-if [ ! -s "$dir/server.pem" ] || ! openssl x509 -in "$dir/server.pem" -noout -checkend 86400 >/dev/null \
-  || ! openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null 2>&1; then
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$dir/server.key" \
-    -out "$dir/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" >"$dir/server.ext"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-    -days 825 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
-  rm -f "$dir/server.csr" "$dir/server.ext" "$dir/ca.srl"
+# One server certificate per stand-in, for the name clients connect to.
+cert="$dir/$name.pem" key="$dir/$name.key"
+if [ ! -s "$cert" ] || ! openssl x509 -in "$cert" -noout -checkend 86400 >/dev/null \
+  || ! openssl verify -CAfile "$dir/ca.pem" "$cert" >/dev/null 2>&1; then
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$key" -out "$dir/$name.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" >"$dir/$name.ext"
+  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 825 -extfile "$dir/$name.ext" -out "$cert" 2>/dev/null
+  rm -f "$dir/$name.csr" "$dir/$name.ext" "$dir/ca.srl"
 fi
 chmod 600 "$dir"/*.key
 changed=unchanged
@@ -74,9 +76,9 @@ if ! docker exec "$name" test -d "$pgdir"; then
     || die "could not install PostgreSQL in $name"
   changed=changed
 fi
-for f in server.pem server.key ca.pem; do
-  docker cp -q "$dir/$f" "$name:$pgdir/$f"
-done
+docker cp -q "$cert" "$name:$pgdir/server.pem"
+docker cp -q "$key" "$name:$pgdir/server.key"
+docker cp -q "$dir/ca.pem" "$name:$pgdir/ca.pem"
 docker exec "$name" sh -c "chown postgres:postgres $pgdir/server.* $pgdir/ca.pem && chmod 600 $pgdir/server.key"
 docker exec -i "$name" sh -c "cat > $pgdir/conf.d/rds-standin.conf" <<EOF
 # The RDS endpoint stand-in: reachable on the hosts' network, TLS with its own CA.

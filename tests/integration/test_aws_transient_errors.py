@@ -15,6 +15,7 @@ from tests.conftest import run
 from tests.integration.awsenv import (
     ENV,
     MOTO_INSTANCE,
+    MOTO_RDS,
     client,
     project_inputs,
     register_debian_image,
@@ -27,6 +28,8 @@ PROJECT = unique_project()
 EXTRA = {
     **project_inputs(PROJECT),
     **MOTO_INSTANCE,
+    # Teardown looks for Phase 2's database too.
+    **MOTO_RDS,
 }
 
 

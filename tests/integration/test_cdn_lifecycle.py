@@ -14,6 +14,7 @@ from tests.conftest import ROOT, run
 from tests.integration.awsenv import (
     ENV,
     MOTO_INSTANCE,
+    MOTO_RDS,
     client,
     project_inputs,
     register_debian_image,
@@ -31,6 +32,8 @@ EXTRA = {
     "app_profile": "sample-static",
     "frontend_publish_hosting": "cloudfront",
     **MOTO_INSTANCE,
+    # Teardown looks for Phase 2's database too.
+    **MOTO_RDS,
 }
 
 

@@ -17,6 +17,7 @@ from tests.integration.awsenv import (
     ENDPOINT,
     ENV,
     MOTO_INSTANCE,
+    MOTO_RDS,
     client,
     project_inputs,
     register_debian_image,
@@ -30,6 +31,8 @@ ZONE = f"{PROJECT}.test"
 EXTRA = {
     **project_inputs(PROJECT),
     **MOTO_INSTANCE,
+    # Teardown looks for Phase 2's database too.
+    **MOTO_RDS,
 }
 RUN_ENV = dict(ENV, MASCLET_PROJECT=PROJECT)
 OWN_NETWORK: dict[str, str] = {}  # the VPC and subnet the account fixture makes for prod
