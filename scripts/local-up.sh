@@ -122,34 +122,52 @@ if docker container inspect "$CONTAINER" >/dev/null 2>&1; then
     state=absent
   fi
 fi
+new_container() {
+  # A new container is a new instance: the one moto still lists for the local environment
+  # stood for the container that is gone, and its recorded host keys with it.
+  "$VENV/bin/python" "$ROOT/scripts/local-instance-gone.py" "http://127.0.0.1:$MOTO_PORT" \
+    || die "could not retire the previous local instance in moto"
+  "$ROOT/scripts/run-host-container.sh" "$CONTAINER" || die "the host container did not start"
+}
+
+container_ready() { # systemd, sshd, and the stand-ins answering inside; dies on the first two
+  wait_for 60 "systemd in $CONTAINER" sh -c \
+    "docker exec $CONTAINER systemctl is-system-running | grep -Eq 'running|degraded'"
+  # The instance's sshd, as on the AMI (the image leaves it off for Molecule's hosts).
+  docker exec "$CONTAINER" systemctl enable --now --quiet ssh.service \
+    || die "sshd did not start in $CONTAINER"
+  wait_for 30 "SSH on $HOST_ADDRESS:22" sh -c "ssh-keyscan -T 2 $HOST_ADDRESS 2>/dev/null | grep -q ."
+  # moto and pebble answer on the container's own 127.0.0.1 (the backups and certbot reach
+  # them there): proved end to end now, rather than halfway through a phase. A relay unit
+  # that died is restarted once; then up to 30 s for both to answer.
+  "$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null && return 0
+  docker exec "$CONTAINER" systemctl restart "standin-relay@*" >/dev/null 2>&1 || true
+  for _ in $(seq 30); do "$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null && return 0; sleep 1; done
+  return 1
+}
+
+made_now=0
 case "$state" in
   running) ;;
   absent)
-    # A new container is a new instance: the one moto still lists for the local environment
-    # stood for the container that is gone, and its recorded host keys with it.
-    "$VENV/bin/python" "$ROOT/scripts/local-instance-gone.py" "http://127.0.0.1:$MOTO_PORT" \
-      || die "could not retire the previous local instance in moto"
-    "$ROOT/scripts/run-host-container.sh" "$CONTAINER" || die "the host container did not start"
+    new_container
+    made_now=1
     STARTED_NOW+=("container") ;;
   *)
     docker start "$CONTAINER" >/dev/null || die "the host container $CONTAINER would not start"
     STARTED_NOW+=("container") ;;
 esac
-wait_for 60 "systemd in $CONTAINER" sh -c \
-  "docker exec $CONTAINER systemctl is-system-running | grep -Eq 'running|degraded'"
-# The instance's sshd, as on the AMI (the image leaves it off for Molecule's hosts).
-docker exec "$CONTAINER" systemctl enable --now --quiet ssh.service \
-  || die "sshd did not start in $CONTAINER"
-wait_for 30 "SSH on $HOST_ADDRESS:22" sh -c "ssh-keyscan -T 2 $HOST_ADDRESS 2>/dev/null | grep -q ."
-# moto and pebble answer on the container's own 127.0.0.1 (the backups and certbot
-# reach them there): prove it end to end now, rather than halfway through a phase.
-if ! "$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null; then
-  # A relay unit that died is restarted once; then up to 30 s for both to answer.
-  docker exec "$CONTAINER" systemctl restart "standin-relay@*" >/dev/null 2>&1 || true
-  for _ in $(seq 30); do "$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null && break; sleep 1; done
-fi
-"$ROOT/scripts/relay-check.sh" "$CONTAINER" >/dev/null \
-  || die "the stand-ins do not answer inside $CONTAINER:
+if ! container_ready; then
+  explained=$("$ROOT/scripts/relay-check.sh" --explain "$CONTAINER" || true)
+  [ "$made_now" = 1 ] || die "the stand-ins do not answer inside $CONTAINER:
+$explained"
+  # A container made a moment ago holds nothing yet: make it once more, keeping the diagnosis.
+  printf 'local-up: the stand-ins did not answer inside the new %s; making it anew:\n%s\n' \
+    "$CONTAINER" "$explained" >&2
+  docker rm -f "$CONTAINER" >/dev/null
+  new_container
+  container_ready || die "the stand-ins do not answer inside $CONTAINER:
 $("$ROOT/scripts/relay-check.sh" --explain "$CONTAINER")"
+fi
 
 echo "local-up: dockerd, image $IMAGE, $CONTAINER on $HOST_ADDRESS, moto :$MOTO_PORT, pebble :$PEBBLE_PORT ready"
