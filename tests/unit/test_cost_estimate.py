@@ -77,6 +77,27 @@ def test_phase2_as_built_costs_less_than_the_plans_phase2():
     assert built["totals"]["during"] == pytest.approx(16.64 + 0.50 + 1.60 + 0.57, abs=0.01)
 
 
+def test_a_phase2_environment_prices_its_rds_database():
+    # As rds_instance_info reports it.
+    database = {
+        "db_instance_identifier": "masclet-prod-db",
+        "db_instance_class": "db.t4g.micro",
+        "allocated_storage": 20,
+    }
+    running = {**PHASE1, "instances": [{"type": "t3.small", "name": "app"}], "secrets": 4}
+    rows = cost.cost_rows({**running, "databases": [database]}, PRICES)
+    rds = [(r["item"], round(r["usd"], 2)) for r in rows if r["kind"].startswith("rds")]
+    assert rds == [
+        ("RDS db.t4g.micro (masclet-prod-db)", 12.41),
+        ("RDS storage 20 GB (masclet-prod-db)", 2.54),
+    ]
+    with_db = cost.cost_regime_totals(rows, PRICES, "legacy")
+    without = cost.cost_regime_totals(cost.cost_rows(running, PRICES), PRICES, "legacy")
+    # 750 free hours of db.t4g.micro and 20 free GB: nothing more during the legacy free tier.
+    assert with_db["during"] == pytest.approx(without["during"])
+    assert with_db["after"] == pytest.approx(without["after"] + 12.41 + 2.54, abs=0.01)
+
+
 def test_unknown_price_is_named():
     with pytest.raises(ValueError, match=r"no price for x9\.huge"):
         cost.cost_rows({"instances": [{"type": "x9.huge"}]}, PRICES)

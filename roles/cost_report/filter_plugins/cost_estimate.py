@@ -43,6 +43,28 @@ def cost_rows(resources, prices):
                 "usd": gb * float(prices["prices_ebs_gp3_gb_month"]),
             }
         )
+    for database in resources.get("databases", []):
+        # Either {type, gb, name} or an rds_instance_info entry.
+        dtype = database.get("type") or database["db_instance_class"]
+        name = database.get("name") or database.get("db_instance_identifier", "")
+        gb = float(database.get("gb") or database.get("allocated_storage", 0))
+        rows.append(
+            {
+                "item": f"RDS {dtype} ({name})",
+                "kind": "rds",
+                "type": dtype,
+                "quantity": hours,
+                "usd": _hourly(prices, "prices_rds_hourly", dtype) * hours,
+            }
+        )
+        rows.append(
+            {
+                "item": f"RDS storage {gb:g} GB ({name})",
+                "kind": "rds_storage",
+                "quantity": gb,
+                "usd": gb * float(prices["prices_rds_gp2_gb_month"]),
+            }
+        )
     for address in resources.get("addresses", []):
         rows.append(
             {
