@@ -218,3 +218,17 @@ def test_a_master_password_rds_would_refuse(password):
     proc = provision(project_phase=2, vault_rds_master_password=password)
     refused(proc, "vault_rds_master_password is not one RDS takes")
     assert password not in proc.stdout
+
+
+def test_phase2_database_subnets_in_one_zone_only():
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.78.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.78.1.0/24", AvailabilityZone="eu-west-1a")
+    subnet_id = subnet["Subnet"]["SubnetId"]
+    try:
+        proc = provision(project_phase=2, provision_vpc_id=vpc, provision_subnet_id=subnet_id)
+        line = refused(proc, "needs subnets in two availability zones")
+        assert "provision_rds_subnet_ids" in line and "eu-west-1a" in line
+    finally:
+        ec2.delete_subnet(SubnetId=subnet_id)
+        ec2.delete_vpc(VpcId=vpc)
