@@ -1,8 +1,11 @@
 """The moto server as an AWS account for integration tests: clients, and a unique project."""
 
+import json
 import secrets
 
 import boto3
+
+from tests.conftest import run
 
 ENDPOINT = "http://127.0.0.1:4566"
 REGION = "eu-west-1"
@@ -28,6 +31,24 @@ MOTO_RDS = {
     "aws_rds_check_engine_version": False,
     "aws_rds_parameter_group_stand_in": True,
 }
+
+
+def on_moto(project: str, name: str, extra: dict, inventory: str = "dev", timeout: int = 1200):
+    """ansible-playbook playbooks/<name>.yml through a real-account inventory, with the moto
+    server as the account and only this test project's resources in view."""
+    return run(
+        [
+            "ansible-playbook",
+            "-i",
+            f"inventory/{inventory}",
+            f"playbooks/{name}.yml",
+            "-e",
+            json.dumps(extra),
+        ],
+        env=dict(ENV, MASCLET_PROJECT=project),
+        unset_prefix="AWS_",
+        timeout=timeout,
+    )
 
 
 def unique_project() -> str:

@@ -12,10 +12,10 @@ import pytest
 
 from tests.conftest import ROOT, run
 from tests.integration.awsenv import (
-    ENV,
     MOTO_INSTANCE,
     MOTO_RDS,
     client,
+    on_moto,
     project_inputs,
     register_debian_image,
     tagged,
@@ -38,19 +38,7 @@ EXTRA = {
 
 
 def playbook(name: str, **extra):
-    return run(
-        [
-            "ansible-playbook",
-            "-i",
-            "inventory/dev",
-            f"playbooks/{name}.yml",
-            "-e",
-            json.dumps({**EXTRA, **extra}),
-        ],
-        env=dict(ENV, MASCLET_PROJECT=PROJECT),
-        unset_prefix="AWS_",
-        timeout=1200,
-    )
+    return on_moto(PROJECT, name, {**EXTRA, **extra}, timeout=1200)
 
 
 def ok(proc):

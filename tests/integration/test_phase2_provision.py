@@ -2,16 +2,13 @@
 encrypted, TLS forced, 5432 open to the instance's security group only) and a larger instance;
 a second run changes nothing; teardown takes a final snapshot and leaves nothing behind."""
 
-import json
-
 import pytest
 
-from tests.conftest import run
 from tests.integration.awsenv import (
-    ENV,
     MOTO_INSTANCE,
     MOTO_RDS,
     client,
+    on_moto,
     project_inputs,
     register_debian_image,
     tagged,
@@ -25,19 +22,7 @@ EXTRA = {**project_inputs(PROJECT), **MOTO_INSTANCE, **MOTO_RDS, "project_phase"
 
 
 def playbook(name: str, **extra):
-    return run(
-        [
-            "ansible-playbook",
-            "-i",
-            "inventory/dev",
-            f"playbooks/{name}.yml",
-            "-e",
-            json.dumps({**EXTRA, **extra}),
-        ],
-        env=dict(ENV, MASCLET_PROJECT=PROJECT),
-        unset_prefix="AWS_",
-        timeout=900,
-    )
+    return on_moto(PROJECT, name, {**EXTRA, **extra}, timeout=900)
 
 
 @pytest.fixture(scope="module")
