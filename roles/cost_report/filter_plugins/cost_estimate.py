@@ -186,6 +186,13 @@ def cost_regime_totals(rows, prices, regime):
     return result
 
 
+# Items priced as a quantity of the item times one price: kind -> (item field, price key).
+_PER_UNIT = {
+    "ebs": ("gb", "prices_ebs_gp3_gb_month"),
+    "secrets": ("count", "prices_secret_month"),
+}
+
+
 def cost_plan_phase(phase, prices):
     """Rows and totals of one of the plan's tables, priced today, under the legacy regime."""
     hours = float(prices["prices_hours_per_month"])
@@ -284,22 +291,15 @@ def cost_plan_phase(phase, prices):
                     "usd": float(prices["prices_route53_zone_month"]),
                 }
             )
-        elif kind == "ebs":
+        elif kind in _PER_UNIT:
+            field, price = _PER_UNIT[kind]
+            quantity = float(item[field])
             rows.append(
                 {
                     "item": f"{item['service']}: {item['config']}",
-                    "kind": "ebs",
-                    "quantity": float(item["gb"]),
-                    "usd": float(item["gb"]) * float(prices["prices_ebs_gp3_gb_month"]),
-                }
-            )
-        elif kind == "secrets":
-            rows.append(
-                {
-                    "item": f"{item['service']}: {item['config']}",
-                    "kind": "secrets",
-                    "quantity": int(item["count"]),
-                    "usd": int(item["count"]) * float(prices["prices_secret_month"]),
+                    "kind": kind,
+                    "quantity": quantity,
+                    "usd": quantity * float(prices[price]),
                 }
             )
         elif kind == "fixed":
