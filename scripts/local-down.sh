@@ -34,6 +34,12 @@ if want container && docker info >/dev/null 2>&1; then
   # Phase 2's RDS endpoint stand-in (scripts/local-rds.sh), when one was made.
   "$ROOT/scripts/local-rds.sh" down | sed 's/^local-rds:/local-down:/'
 fi
+if want relay && docker info >/dev/null 2>&1 \
+  && [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$RELAY" 2>/dev/null)" = masclet ]; then
+  docker rm -f "$RELAY" >/dev/null && echo "local-down: removed $RELAY"
+  docker volume rm "$RELAY" >/dev/null 2>&1 || true
+fi
+# The relays of before (socat on the controller, sockets under the checkout).
 for port in $RELAY_PORTS; do want relay && stop_pid "relay-$port"; done
 for name in pebble challtestsrv moto; do want "$name" && stop_pid "$name"; done
 if want dockerd; then stop_pid dockerd; fi

@@ -11,6 +11,9 @@ PEBBLE_PORT=14000
 # The host container's own loopback address: its 22, 80 and 443 are published there.
 HOST_ADDRESS=${MASCLET_HOST_ADDRESS:-127.0.0.2}
 NETWORK=${MASCLET_NETWORK:-masclet-hosts}
-# The controller's stand-ins that a host container reaches on its own 127.0.0.1.
+# The controller's stand-ins that a host container reaches on its own 127.0.0.1, and the
+# relay that carries them there: a container on the controller's network with a Docker
+# volume of Unix sockets that every host container mounts (one name for both).
 RELAY_PORTS="$MOTO_PORT $PEBBLE_PORT"
-export ROOT STATE VENV IMAGE CONTAINER MOTO_PORT PEBBLE_PORT HOST_ADDRESS NETWORK RELAY_PORTS
+RELAY=${MASCLET_RELAY:-masclet-relay}
+export ROOT STATE VENV IMAGE CONTAINER MOTO_PORT PEBBLE_PORT HOST_ADDRESS NETWORK RELAY_PORTS RELAY

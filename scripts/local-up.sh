@@ -97,16 +97,35 @@ else
   mv "$STATE/pebble/roots.pem.new" "$STATE/pebble/roots.pem"
 fi
 
-# --- relays: the host container reaches moto and pebble on its own 127.0.0.1 ----------
-# Unix sockets in $STATE/relay, mounted into the container, carry those connections to the
-# controller's loopback: no address outside 127.0.0.0/8 is ever involved.
-mkdir -p "$STATE/relay"
+# --- the relay: the host container reaches moto and pebble on its own 127.0.0.1 ----------
+# A container on the controller's network (so its 127.0.0.1 is the controller's) listens on
+# Unix sockets in a Docker volume that the host container mounts. Both ends are Docker's
+# own, so they meet whatever mount namespace dockerd runs in: a socket under the checkout,
+# bind-mounted, was seen by a CI machine's dockerd as another, stale directory. No address
+# outside 127.0.0.0/8 is ever involved.
+relay_state=absent
+if docker container inspect "$RELAY" >/dev/null 2>&1; then
+  relay_state=$(docker container inspect -f '{{.State.Status}}' "$RELAY")
+fi
+case "$relay_state" in
+  running) ;;
+  absent)
+    docker volume inspect "$RELAY" >/dev/null 2>&1 \
+      || docker volume create --label project=masclet "$RELAY" >/dev/null
+    # One socat per port; when one dies the container exits and Docker restarts it.
+    docker run -d --name "$RELAY" --label project=masclet --network host \
+      --memory 64m --restart unless-stopped -v "$RELAY:/var/lib/standin-relay" \
+      --entrypoint /bin/bash "$IMAGE" -c 'for p in "$@"; do
+          socat -d "UNIX-LISTEN:/var/lib/standin-relay/$p.sock,fork,unlink-early,mode=660" \
+            "TCP:127.0.0.1:$p" & done; wait -n; exit 1' relay $RELAY_PORTS >/dev/null \
+      || die "the relay container $RELAY did not start"
+    STARTED_NOW+=("relay") ;;
+  *)
+    docker start "$RELAY" >/dev/null || die "the relay container $RELAY would not start"
+    STARTED_NOW+=("relay") ;;
+esac
 for port in $RELAY_PORTS; do
-  ours_alive "relay-$port" && continue
-  command -v socat >/dev/null || die "socat is not installed (run: make setup)"
-  start_bg "relay-$port" socat -d "UNIX-LISTEN:$STATE/relay/$port.sock,fork,unlink-early,mode=660" \
-    "TCP:127.0.0.1:$port"
-  wait_for 10 "the relay to 127.0.0.1:$port" test -S "$STATE/relay/$port.sock"
+  wait_for 10 "the relay to 127.0.0.1:$port" docker exec "$RELAY" test -S "/var/lib/standin-relay/$port.sock"
 done
 
 # --- the host container (a t2.micro stand-in) -----------------------------------
@@ -116,8 +135,11 @@ if docker container inspect "$CONTAINER" >/dev/null 2>&1; then
   # A host from before its own network (it shared the machine's, reached by docker exec)
   # cannot be moved to one: make it anew, as a replaced instance.
   addr=$(docker container inspect -f '{{index .Config.Labels "masclet.address"}}' "$CONTAINER")
-  if [ "$addr" != "$HOST_ADDRESS" ]; then
-    echo "local-up: $CONTAINER has the old layout (no own address); making it anew" >&2
+  # Nor can one that mounts the relay's sockets from the checkout rather than its volume.
+  relay_mount=$(docker container inspect -f \
+    '{{range .Mounts}}{{if eq .Destination "/var/lib/standin-relay"}}{{.Name}}{{end}}{{end}}' "$CONTAINER")
+  if [ "$addr" != "$HOST_ADDRESS" ] || [ "$relay_mount" != "$RELAY" ]; then
+    echo "local-up: $CONTAINER has an old layout (no own address, or relay from the checkout); making it anew" >&2
     docker rm -f "$CONTAINER" >/dev/null
     state=absent
   fi

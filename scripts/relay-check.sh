@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Ask each stand-in (moto, pebble) for an HTTP answer from inside a host container,
-# through its relay: container socat -> Unix socket in $STATE/relay -> controller socat.
-# Exit 0 when every relay answers. With --explain, say for a relay that does not answer
-# which hop fails: the same request straight into the controller's socket, both sides'
-# view of the socket, the container's relay unit and its memory cgroup's OOM kills.
+# through its relay: the host's socat -> Unix socket in the relay volume -> the relay
+# container's socat -> the controller's 127.0.0.1. Exit 0 when every relay answers. With
+# --explain, say for a relay that does not answer which hop fails: the same request straight
+# into the relay's socket, both sides' view of the socket, the relay container, the host's
+# relay unit and its memory cgroup's OOM kills.
 # Usage: relay-check.sh [--explain] [CONTAINER]
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,14 +42,15 @@ for port in $RELAY_PORTS; do
   status=1
   echo "relay $port: NO answer from inside $name (got: ${answer:-nothing})"
   [ "$explain" = 1 ] || continue
-  sock="$STATE/relay/$port.sock"
-  direct=$(printf '%b' "$request" | timeout 5 socat - "UNIX-CONNECT:$sock" 2>&1 | head -c 9)
-  echo "  straight into the controller's socket: ${direct:-nothing}"
-  pid=$(cat "$STATE/relay-$port.pid" 2>/dev/null)
-  echo "  controller socat pid ${pid:-none}: $(kill -0 "${pid:-0}" 2>/dev/null && echo alive || echo GONE)"
-  echo "  controller: $(stat -c '%n inode %i %F' "$STATE/relay" "$sock" 2>&1 | tr '\n' ';')"
-  echo "  container:  $(docker exec "$name" stat -c '%n inode %i %F' /var/lib/standin-relay \
-    "/var/lib/standin-relay/$port.sock" 2>&1 | tr '\n' ';')"
+  sock="/var/lib/standin-relay/$port.sock"
+  direct=$(docker exec "$RELAY" timeout 5 bash -c \
+    "printf '%b' '$request' | socat - UNIX-CONNECT:$sock | head -c 9" 2>&1)
+  echo "  straight into the relay's socket: ${direct:-nothing}"
+  echo "  relay container $RELAY: $(docker inspect -f '{{.State.Status}} (restarts {{.RestartCount}})' \
+    "$RELAY" 2>&1)"
+  docker logs --tail 4 "$RELAY" 2>&1 | sed 's/^/    /'
+  echo "  relay side: $(docker exec "$RELAY" stat -c '%n inode %i %F' "$sock" 2>&1 | tr '\n' ';')"
+  echo "  host side:  $(docker exec "$name" stat -c '%n inode %i %F' "$sock" 2>&1 | tr '\n' ';')"
   echo "  unit: $(docker exec "$name" systemctl is-active "standin-relay@$port" 2>&1)"
   docker exec "$name" journalctl --no-pager -o short-precise -n 6 -u "standin-relay@$port" 2>&1 \
     | sed 's/^/  /'

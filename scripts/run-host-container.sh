@@ -27,7 +27,7 @@ docker run -d --name "$name" --hostname "$name" \
   --cap-add SYS_ADMIN --cap-add NET_ADMIN \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
   --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-  -v "$STATE/relay:/var/lib/standin-relay" \
+  -v "$RELAY:/var/lib/standin-relay" \
   --tmpfs /run --tmpfs /run/lock \
   --label project=masclet --label "masclet.address=$HOST_ADDRESS" \
   --stop-signal SIGRTMIN+3 \

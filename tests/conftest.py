@@ -90,7 +90,7 @@ def relay_check(container="masclet-local", explain=False):
 
 def standin_report(container="masclet-local", lines=8):
     """The stand-ins' own view when a phase fails talking to them: first which hop of each
-    relay fails (scripts/relay-check.sh --explain), then the controller's relay logs and
+    relay fails (scripts/relay-check.sh --explain), then the relay container's log and
     moto's last lines. A failure that only the stand-ins explain is then readable from the
     test's output, its most telling lines first.
     """
@@ -99,7 +99,16 @@ def standin_report(container="masclet-local", lines=8):
         f"--- controller time: {time.strftime('%H:%M:%S')}",
         relay_check(container, explain=True).stdout.rstrip(),
     ]
-    for log in [*sorted(state.glob("relay-*.log")), state / "moto.log"]:
-        text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
-        parts.append(f"--- {log}:\n" + "\n".join(text))
+    relay = subprocess.run(
+        ["docker", "logs", "--tail", str(lines), "masclet-relay"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    parts.append("--- the relay container (docker logs masclet-relay):\n" + relay.stdout.rstrip())
+    log = state / "moto.log"
+    text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
+    parts.append(f"--- {log}:\n" + "\n".join(text))
     return "\n".join(parts)
