@@ -100,3 +100,82 @@ class Load:
         for worker in self._workers:
             worker.join(timeout=60)
         self.pool.close()
+
+
+class Writer:
+    """A bounded writer: one thread POSTing a new JSON record every ``interval`` seconds
+    through nginx, each with a unique name, until stopped or out of budget. It keeps what
+    every request got: the names the API accepted, the 503s that carried Retry-After (writes
+    refused on purpose, e.g. while the database moves), and any other failure."""
+
+    def __init__(
+        self,
+        host_name: str,
+        path: str,
+        token: str,
+        make_body,
+        *,
+        ca_certs: str,
+        interval: float = 0.05,
+        max_requests: int = 20000,
+        max_seconds: float = 600.0,
+    ):
+        self.path = path
+        self.make_body = make_body
+        self.interval = interval
+        self.max_requests = max_requests
+        self.deadline = time.monotonic() + max_seconds
+        self.headers = {
+            "Host": host_name,
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        }
+        self.pool = urllib3.HTTPSConnectionPool(
+            LOOPBACK,
+            443,
+            maxsize=1,
+            server_hostname=host_name,
+            assert_hostname=host_name,
+            ca_certs=ca_certs,
+            cert_reqs="CERT_REQUIRED",
+            retries=False,
+            timeout=urllib3.Timeout(connect=5, read=30),
+        )
+        self.accepted: list[str] = []
+        # (monotonic time, Retry-After) of each refused write; other failures as text.
+        self.refused: list[tuple[float, str]] = []
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, daemon=True)
+
+    def _work(self) -> None:
+        for n in range(1, self.max_requests + 1):
+            if self._stop.is_set() or time.monotonic() > self.deadline:
+                break
+            name, body = self.make_body(n)
+            try:
+                r = self.pool.request("POST", self.path, body=body, headers=self.headers)
+                if 200 <= r.status < 300:
+                    self.accepted.append(name)
+                elif r.status == 503 and r.headers.get("Retry-After"):
+                    self.refused.append((time.monotonic(), r.headers["Retry-After"]))
+                else:
+                    self.failures.append(f"{name}: HTTP {r.status} {r.data[:120]!r}")
+            except Exception as exc:  # a refused or reset connection is a failure too
+                self.failures.append(f"{name}: {exc!r}")
+            self._stop.wait(self.interval)
+
+    def refused_window(self) -> float:
+        """Seconds from the first refused write to the last (0 when none was refused)."""
+        if not self.refused:
+            return 0.0
+        return self.refused[-1][0] - self.refused[0][0]
+
+    def __enter__(self) -> "Writer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+        self.pool.close()

@@ -46,7 +46,7 @@ def db_instance():
 def test_the_database_is_private_encrypted_and_sized_as_asked(provisioned):
     assert provisioned.returncode == 0, provisioned.stdout[-6000:]
     db = db_instance()
-    assert db["Engine"] == "postgres" and db["EngineVersion"].split(".")[0] == "16"
+    assert db["Engine"] == "postgres" and db["EngineVersion"].split(".")[0] == "15"
     assert db["DBInstanceClass"] == "db.t4g.micro"
     assert db["StorageEncrypted"] is True
     assert db["PubliclyAccessible"] is False

@@ -13,6 +13,11 @@ Installed by the pg_backup role; configured by the environment (the role's
                      table with the live database; the scratch database is dropped
   lifecycle DAYS     expire this environment's objects after DAYS days
 
+The database is the local server's, reached as the postgres OS user over its socket, or,
+with PG_BACKUP_HOST set, a remote one such as RDS: reached as PG_BACKUP_USER (a member of
+the owner role, not necessarily a superuser) with libpq's own PGPASSWORD, PGSSLMODE and
+PGSSLROOTCERT from the same environment.
+
 Object keys: <prefix>/db/<YYYYmmddTHHMMSSZ>.dump and
 <prefix>/imports/<YYYYmmddTHHMMSSZ>.tar.gz (prefix = the environment).
 Exit status 0 on success, 1 on any failure, with one line on stderr saying why.
@@ -62,6 +67,11 @@ class Settings:
         self.files_owner = env("PG_BACKUP_FILES_OWNER")
         self.sse = env("PG_BACKUP_SSE", "AES256")
         self.port = env("PG_BACKUP_PORT", "5432")
+        self.host = os.environ.get("PG_BACKUP_HOST") or None
+        self.user = os.environ.get("PG_BACKUP_USER") or None
+        self.maintenance_db = env("PG_BACKUP_MAINTENANCE_DB", "postgres")
+        if self.host and not self.user:
+            raise Failure("PG_BACKUP_HOST is set without PG_BACKUP_USER")
 
     def s3(self):
         return boto3.client(
@@ -82,13 +92,21 @@ def log(message):
     print(message, flush=True)
 
 
-def as_postgres(args, **kwargs):
-    """Run a PostgreSQL client as the postgres OS user (peer authentication)."""
+def pg_client(settings, args, **kwargs):
+    """Run a PostgreSQL client: as the postgres OS user on the local socket (peer
+    authentication), or against the remote server as its user (libpq's environment carries
+    the password and the TLS settings)."""
+    if settings.host:
+        remote = ["-h", settings.host, "-U", settings.user]
+        return subprocess.run([args[0], *remote, *args[1:]], check=False, **kwargs)
     return subprocess.run(["runuser", "-u", "postgres", "--", *args], check=False, **kwargs)
 
 
 def psql(settings, database, sql):
-    proc = as_postgres(
+    if database == "postgres":
+        database = settings.maintenance_db
+    proc = pg_client(
+        settings,
         [
             "psql",
             "-X",
@@ -152,7 +170,8 @@ def backup(settings):
     files = settings.local_dir / f"imports-{stamp}.tar.gz"
     part = dump.with_suffix(".part")
     with open(part, "wb") as out:
-        proc = as_postgres(
+        proc = pg_client(
+            settings,
             ["pg_dump", "-p", settings.port, "--format=custom", "--compress=6", settings.db],
             stdout=out,
             stderr=subprocess.PIPE,
@@ -234,7 +253,7 @@ def fetch(settings, stamp, workdir):
     except Exception as exc:
         raise Failure(f"backup s3://{settings.bucket}/{key} cannot be read: {exc}") from exc
     with open(dump, "rb") as data:
-        proc = as_postgres(["pg_restore", "--list"], stdin=data, capture_output=True)
+        proc = pg_client(settings, ["pg_restore", "--list"], stdin=data, capture_output=True)
     if proc.returncode != 0:
         raise Failure(
             f"backup {key} is not a valid pg_dump archive: {proc.stderr.decode().strip()}"
@@ -252,13 +271,17 @@ def fetch(settings, stamp, workdir):
 
 
 def restore_into(settings, dump, database):
-    """Create `database` afresh and restore the dump into it, owned by the owner role."""
+    """Create `database` afresh and restore the dump into it, owned by the owner role. No
+    owner or grant is replayed from the dump: a remote server's user (RDS's master) could not,
+    and every object is the owner's anyway."""
     psql(settings, "postgres", f"DROP DATABASE IF EXISTS {quote_ident(database)} WITH (FORCE)")
+    # The local cluster's collation as the postgresql role makes it; a remote server's own.
+    locale = "" if settings.host else " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
     psql(
         settings,
         "postgres",
         f"CREATE DATABASE {quote_ident(database)} OWNER {quote_ident(settings.owner)} "
-        "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'",
+        f"TEMPLATE template0 ENCODING 'UTF8'{locale}",
     )
     psql(
         settings,
@@ -266,13 +289,15 @@ def restore_into(settings, dump, database):
         f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(database)} FROM PUBLIC",
     )
     with open(dump, "rb") as data:
-        proc = as_postgres(
+        proc = pg_client(
+            settings,
             [
                 "pg_restore",
                 "-p",
                 settings.port,
                 "--exit-on-error",
                 "--no-owner",
+                "--no-privileges",
                 f"--role={settings.owner}",
                 "-d",
                 database,

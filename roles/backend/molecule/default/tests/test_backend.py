@@ -190,12 +190,17 @@ def test_csv_upload_lands_in_shared_imports(host):
     assert host.file(f"{HOME}/shared/imports/{names[0]}").size == len(payload)
 
 
-def test_env_file_private_and_database_url_encoded(host):
+def test_env_file_private_and_no_password_in_database_url(host):
     env = host.file(f"{HOME}/shared/.env")
     assert env.user == "masclet" and env.mode == 0o600
-    # The app connected with the encoded password (health reports the database ok);
-    # the raw reserved characters never appear unencoded in the URL.
-    assert "molecule%3Adb%2Fp%40ss%25word@127.0.0.1:5432/masclet" in env.content_string
+    # The application prints DATABASE_URL: the password (reserved characters and all) is in
+    # PGPASSWORD, where asyncpg reads it, and the app connected with it (health is ok).
+    content = env.content_string
+    assert "DATABASE_URL='postgres://masclet@127.0.0.1:5432/masclet'" in content
+    assert "PGPASSWORD='molecule:db/p@ss%word'" in content
+    assert "p@ss" not in content.split("DATABASE_URL=")[1].splitlines()[0]
+    status, body = health()
+    assert status == 200 and body["database"] == "ok", body
 
 
 def test_service_hardening_rated_ok_or_better(host):
