@@ -34,6 +34,9 @@ password=$(cat)
 
 # --- its CA and server certificate (the name clients connect to is the container's) -----
 mkdir -p "$dir"
+# Stand-ins may be made side by side (the host's tests and Molecule's): one CA, made once.
+exec 9>"$dir/.certs.lock"
+flock 9
 if [ ! -s "$dir/ca.pem" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=masclet local RDS stand-in CA" \
     -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
@@ -49,6 +52,7 @@ if [ ! -s "$cert" ] || ! openssl x509 -in "$cert" -noout -checkend 86400 >/dev/n
   rm -f "$dir/$name.csr" "$dir/$name.ext" "$dir/ca.srl"
 fi
 chmod 600 "$dir"/*.key
+flock -u 9
 changed=unchanged
 
 # --- the container ----------------------------------------------------------------------

@@ -28,12 +28,24 @@ def _controller_only_scenario(role: str) -> bool:
     return driver.get("name") == "default"
 
 
+def _own_network_scenario(role: str) -> bool:
+    """A scenario whose hosts have names and a Docker network of their own (not the machine's,
+    where the shared scenarios' nginx binds ports) shares nothing with the host's tests."""
+    path = ROOT / "roles" / role / "molecule" / "default" / "molecule.yml"
+    platforms = (yaml.safe_load(path.read_text()) or {}).get("platforms") or []
+    return bool(platforms) and all(
+        p.get("network_mode") not in (None, "host") and p.get("name") != "masclet-molecule"
+        for p in platforms
+    )
+
+
 def _uses_the_host(item) -> bool:
     rel = Path(str(item.path)).relative_to(ROOT).as_posix()
     if rel.startswith("tests/e2e/") or rel in HOST_MODULES:
         return True
     if rel == "tests/molecule/test_roles.py" and hasattr(item, "callspec"):
-        return not _controller_only_scenario(item.callspec.params["role"])
+        role = item.callspec.params["role"]
+        return not (_controller_only_scenario(role) or _own_network_scenario(role))
     return False
 
 
