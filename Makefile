@@ -16,7 +16,7 @@ INVENTORY ?= inventory/local
 PYTEST_ARGS ?=
 
 APT_PACKAGES := docker.io debootstrap pebble git curl openssl iproute2 util-linux socat openssh-client \
-	ca-certificates testssl.sh chromium chromium-driver postgresql-client jq
+	ca-certificates testssl.sh chromium chromium-driver postgresql-client jq gnupg
 
 .PHONY: help setup local-up local-down sample-repo demo test lint unit molecule e2e bench clean
 
