@@ -100,6 +100,32 @@ def test_a_phase1_site_made_phase2_keeps_its_data_on_the_instance_until_moved(ph
     assert not any(changed_by_host(again.stdout).values()), changed_by_host(again.stdout)
 
 
+def test_a_move_that_fails_after_the_freeze_leaves_the_api_on_the_instance_writable(
+    phase2, api, admin_token
+):
+    # The restore fails (it runs as a role that does not exist), after writes were frozen
+    # and the source dumped: the API must stay on the instance's data and take writes again.
+    proc = playbook(
+        "migrate-db", *PHASE2, "-e", "db_migrate_db_owner=nobody", log="e2e-phase2-migrate-fails"
+    )
+    assert proc.returncode != 0
+    assert "The API still serves from the instance and writes are open again." in proc.stdout
+    assert 'role \\"nobody\\" does not exist' in proc.stdout or 'role "nobody"' in proc.stdout
+    assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
+    name = f"after-failed-move-{uuid.uuid4().hex[:6]}"
+    r = api.request(
+        "POST",
+        "/api/v1/animals",
+        token=admin_token,
+        body=animal(name)(0)[1],
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status in (200, 201), r.data[:300]
+    assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}-0'") == "1"
+    record = run(["docker", "exec", CONTAINER, "cat", "/etc/ansible/facts.d/masclet_database.fact"])
+    assert json.loads(record.stdout) == {"location": "instance"}
+
+
 def test_migrate_to_rds_under_reads_and_writes(phase2, api, admin_token):
     before = int(psql("SELECT count(*) FROM animals"))
     prefix = f"mig-{uuid.uuid4().hex[:6]}"
