@@ -10,7 +10,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 # Caches shared with the test containers (apt archives and lists).
 export MASCLET_CACHE ?= $(ROOT)/.cache
-# Serialises everything that binds the host's ports (host-networked containers).
+# Serialises everything that drives the local environment's host (demo, host tests, bench).
 HOSTLOCK := flock $(STATE)/host.lock
 INVENTORY ?= inventory/local
 PYTEST_ARGS ?=
@@ -70,18 +70,23 @@ TESTS := tests/unit tests/integration tests/molecule tests/e2e
 test: setup ## every test: lint, then pytest (unit, Molecule scenarios, end to end)
 	$(MAKE) lint
 	$(MAKE) local-up
-	@# Made once here: tests of both sessions read it.
+	@# Made once here: tests of every session read it.
 	$(MAKE) sample-repo
 	@mkdir -p $(STATE)/logs
-	@# Two sessions side by side: the host's tests one after another, and the tests that share
-	@# nothing with them but the AWS API (tests/conftest.py marks which is which).
-	@pytest -p no:cacheprovider -m "not host" --durations=20 $(TESTS) $(PYTEST_ARGS) >$(STATE)/logs/pytest-beside.log 2>&1 & beside=$$!; \
+	@# Three sessions side by side: the host's tests, the shared Molecule instance's scenarios
+	@# (each one after another), and the tests that share nothing with either but the local
+	@# stand-ins (tests/conftest.py marks which is which).
+	@pytest -p no:cacheprovider -m "not host and not containers" --durations=20 $(TESTS) $(PYTEST_ARGS) >$(STATE)/logs/pytest-beside.log 2>&1 & beside=$$!; \
+	pytest -p no:cacheprovider -m containers --durations=12 $(TESTS) $(PYTEST_ARGS) >$(STATE)/logs/pytest-containers.log 2>&1 & containers=$$!; \
 	$(HOSTLOCK) pytest -m host --durations=30 $(TESTS) $(PYTEST_ARGS) && host=0 || host=$$?; \
+	wait $$containers && shared=0 || shared=$$?; \
 	wait $$beside && others=0 || others=$$?; \
-	echo "=== the tests beside the host's (pytest -m 'not host', $(STATE)/logs/pytest-beside.log):"; \
+	echo "=== the shared Molecule instance's scenarios (pytest -m containers, $(STATE)/logs/pytest-containers.log):"; \
+	cat $(STATE)/logs/pytest-containers.log; \
+	echo "=== the other tests (pytest -m 'not host and not containers', $(STATE)/logs/pytest-beside.log):"; \
 	cat $(STATE)/logs/pytest-beside.log; \
-	echo "make test: host tests exit $$host, the others exit $$others"; \
-	[ $$host = 0 ] && [ $$others = 0 ]
+	echo "make test: host tests exit $$host, shared-instance scenarios exit $$shared, the others exit $$others"; \
+	[ $$host = 0 ] && [ $$shared = 0 ] && [ $$others = 0 ]
 
 bench: local-up sample-repo ## benchmark figures into bench/results.json
 	$(HOSTLOCK) python bench/run.py --out bench/results.json

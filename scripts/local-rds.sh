@@ -21,7 +21,7 @@ if [ "${1:-}" = down ]; then
   if [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$name" 2>/dev/null)" = masclet ]; then
     docker rm -f "$name" >/dev/null && echo "local-rds: removed $name"
   fi
-  rm -f "$dir/$name.pem" "$dir/$name.key"
+  rm -f "$dir/$name.pem" "$dir/$name.key" "$dir/$name.superuser"
   exit 0
 fi
 [ "${1:-}" = up ] && [ -n "${2:-}" ] || die "usage: local-rds.sh up MASTER_USER < password | local-rds.sh down"
@@ -120,6 +120,23 @@ if [ -n "$dbname" ] && [ -z "$(docker exec "$name" runuser -u postgres -- \
     || die "could not create the database $dbname in $name"
   changed=changed
 fi
+# Vanilla PostgreSQL 15 lets only a superuser CREATE SUBSCRIPTION, where RDS lets its master
+# (rds_superuser): a move by logical replication creates its subscription as this login here
+# (group_vars/local/database.yml). Its password is made once, kept beside the CA (0600).
+su_file="$dir/$name.superuser"
+[ -s "$su_file" ] || (umask 077 && openssl rand -hex 24 >"$su_file")
+if ! docker exec -i "$name" sh -c "read -r PGPASSWORD; export PGPASSWORD; psql -X -q -At \
+    'host=$name dbname=postgres user=standin_superuser sslmode=require' -c 'SELECT 1'" \
+    <"$su_file" >/dev/null 2>&1; then
+  docker exec -i "$name" runuser -u postgres -- sh -c "
+    read -r pw; psql -X -q -v ON_ERROR_STOP=1 -v pw=\"\$pw\" <<'SQL'
+SELECT 'CREATE ROLE standin_superuser' WHERE NOT EXISTS
+  (SELECT 1 FROM pg_roles WHERE rolname = 'standin_superuser') \\gexec
+SELECT format('ALTER ROLE standin_superuser LOGIN SUPERUSER PASSWORD %L', :'pw') \\gexec
+SQL" <"$su_file" || die "could not set the stand-in's superuser in $name"
+  changed=changed
+fi
+
 # The master logs in with this password over TLS already: nothing to change.
 if printf '%s' "$password" | docker exec -i "$name" sh -c "read -r PGPASSWORD; export PGPASSWORD;
     psql -X -q -At 'host=$name dbname=postgres user=$master sslmode=require' \

@@ -10,10 +10,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# `make test` runs two pytest sessions side by side: `-m host` (tests that use the local
-# environment's host, its names or its published ports, one after another) and `-m "not host"`
-# (unit tests, controller-only Molecule scenarios, dev/prod provisioning under a project name
-# of its own), which share nothing with them but the AWS API.
+# `make test` runs three pytest sessions side by side, which share nothing but the AWS API,
+# pebble and the DNS stand-in (under names of their own):
+# * `-m host`: tests that use the local environment's host, its names or its published ports;
+# * `-m containers`: the scenarios on the shared Molecule instance (molecule/config.yml: one
+#   container name, one apt archive), one after another;
+# * neither: unit tests, controller-only scenarios, scenarios with hosts and a network of
+#   their own, dev/prod provisioning under a project name of its own.
 HOST_MODULES = {
     "tests/integration/test_backup_playbooks.py",
     "tests/integration/test_frontend_phase.py",
@@ -28,31 +31,29 @@ def _controller_only_scenario(role: str) -> bool:
     return driver.get("name") == "default"
 
 
-def _own_network_scenario(role: str) -> bool:
-    """A scenario whose hosts have names and a Docker network of their own (not the machine's,
-    where the shared scenarios' nginx binds ports) shares nothing with the host's tests."""
+def _shared_instance_scenario(role: str) -> bool:
+    """A scenario on the shared Molecule instance (its platforms come from molecule/config.yml),
+    rather than hosts with names and a network of their own."""
     path = ROOT / "roles" / role / "molecule" / "default" / "molecule.yml"
-    platforms = (yaml.safe_load(path.read_text()) or {}).get("platforms") or []
-    return bool(platforms) and all(
-        p.get("network_mode") not in (None, "host") and p.get("name") != "masclet-molecule"
-        for p in platforms
-    )
+    return "platforms" not in (yaml.safe_load(path.read_text()) or {})
 
 
-def _uses_the_host(item) -> bool:
+def _session(item) -> str | None:
     rel = Path(str(item.path)).relative_to(ROOT).as_posix()
     if rel.startswith("tests/e2e/") or rel in HOST_MODULES:
-        return True
+        return "host"
     if rel == "tests/molecule/test_roles.py" and hasattr(item, "callspec"):
         role = item.callspec.params["role"]
-        return not (_controller_only_scenario(role) or _own_network_scenario(role))
-    return False
+        if not _controller_only_scenario(role) and _shared_instance_scenario(role):
+            return "containers"
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if _uses_the_host(item):
-            item.add_marker(pytest.mark.host)
+        session = _session(item)
+        if session:
+            item.add_marker(getattr(pytest.mark, session))
 
 
 @pytest.fixture(scope="session")

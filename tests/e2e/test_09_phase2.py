@@ -7,7 +7,10 @@ the API keeps serving from the instance. `migrate-db.yml` then moves the data un
 writes through nginx: writes get 503 with Retry-After while it runs, reads never fail, every
 write the API accepted is on RDS, and the API serves from RDS over verified TLS. Backups run
 against RDS; `migrate-db.yml -e migrate_db_to=instance` brings the data back, writes made on
-RDS included, which also leaves the host as the other tests expect it.
+RDS included. Then the same move by logical replication (`migrate_db_mode=replication`): RDS
+copies and follows the instance while writes go on, writes stop only to catch up and switch,
+and nothing of the replication is left afterwards; a last move back leaves the host as the
+other tests expect it.
 """
 
 import json
@@ -196,6 +199,92 @@ def test_migrate_back_to_the_instance(phase2, api, admin_token):
     assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
     assert psql("SELECT count(*) FROM animals") == on_rds
     assert api.wait_healthy()["database"] == "ok"
+
+
+def instance_address() -> str:
+    proc = run(["docker", "exec", CONTAINER, "hostname", "-I"], check=True)
+    return proc.stdout.split()[0]
+
+
+def rds_reaches_the_instance() -> bool:
+    """Can the RDS stand-in open a TCP connection to the instance's PostgreSQL?"""
+    code = (
+        "import socket,sys; s=socket.socket(); s.settimeout(3); "
+        "sys.exit(0 if s.connect_ex((sys.argv[1], 5432)) == 0 else 1)"
+    )
+    return run(["docker", "exec", RDS, "python3", "-c", code, instance_address()]).returncode == 0
+
+
+def test_migrate_to_rds_by_replication_under_reads_and_writes(phase2, api, admin_token):
+    # The instance publishes on its private address (wal_level=logical): the database phase
+    # prepares it once migrate_db_mode says replication (one PostgreSQL restart).
+    mode = ("-e", "migrate_db_mode=replication")
+    prepared = playbook("database", *PHASE2, *mode, log="e2e-phase2-replication-prepare")
+    assert prepared.returncode == 0, prepared.stdout[-6000:]
+    assert psql("SHOW wal_level") == "logical"
+    assert not rds_reaches_the_instance(), "5432 is open to RDS before the move"
+    assert api.wait_healthy()["database"] == "ok"
+
+    before = int(psql("SELECT count(*) FROM animals"))
+    prefix = f"rep-{uuid.uuid4().hex[:6]}"
+    with (
+        browser_like_load(api, threads=4, max_requests=100000, max_seconds=900) as reads,
+        Writer(
+            API, "/api/v1/animals", admin_token, animal(prefix), ca_certs=api.ca_certs
+        ) as writes,
+    ):
+        proc = playbook("migrate-db", *PHASE2, *mode, log="e2e-phase2-replicate")
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    assert "(replication)" in proc.stdout and "rows, equal on both sides" in proc.stdout
+
+    assert reads.requests > 0 and reads.failed == 0, reads.failures
+    assert writes.failures == [], writes.failures[:5]
+    assert writes.refused, "no write was refused: the cutover did not freeze writes"
+    assert {retry for _, retry in writes.refused} == {"30"}
+    print(f"writes refused for {writes.refused_window():.1f}s ({len(writes.refused)} requests)")
+    # Every write the API accepted, while RDS copied the tables and after, is on RDS.
+    on_rds = set(rds_psql(f"SELECT nom FROM animals WHERE nom LIKE '{prefix}-%'").split())
+    assert on_rds == set(writes.accepted) and on_rds
+    assert int(rds_psql("SELECT count(*) FROM animals")) == before + len(writes.accepted)
+    assert live_env()["DATABASE_URL"] == f"postgres://masclet@{RDS}:5432/masclet?ssl=true"
+
+    # The sequences moved too: a new animal on RDS gets the next id, not one already taken.
+    name = f"{prefix}-after"
+    r = api.request(
+        "POST",
+        "/api/v1/animals",
+        token=admin_token,
+        body=animal(prefix)(0)[1].replace(f"{prefix}-0", name),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status in (200, 201), r.data[:300]
+    assert rds_psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
+
+    # Nothing of the replication is left: no subscription on RDS; no publication, slot or
+    # replication role on the instance; 5432 closed to RDS and PostgreSQL back on loopback.
+    assert rds_psql("SELECT count(*) FROM pg_subscription") == "0"
+    left = (
+        "SELECT (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_replication_slots)"
+        " + (SELECT count(*) FROM pg_roles WHERE rolname = 'masclet_move')"
+    )
+    assert psql(left) == "0"
+    assert not rds_reaches_the_instance()
+    assert psql("SHOW listen_addresses") == "127.0.0.1"
+
+
+def test_back_on_the_instance_after_the_replication(phase2, api):
+    on_rds = rds_psql("SELECT count(*) FROM animals")
+    proc = playbook(
+        "migrate-db", *PHASE2, "-e", "migrate_db_to=instance", log="e2e-phase2-migrate-back-2"
+    )
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
+    assert psql("SELECT count(*) FROM animals") == on_rds
+    assert api.wait_healthy()["database"] == "ok"
     # Leave the instance as the other tests built it: Phase 1 again, nothing left to change
     # but what Phase 2 put there.
-    psql("DELETE FROM animals WHERE nom LIKE 'herd-%' OR nom LIKE 'mig-%'")
+    psql("DELETE FROM animals WHERE nom LIKE 'herd-%' OR nom LIKE 'mig-%' OR nom LIKE 'rep-%'")
+    # The account back to Phase 1's instance size and permissions, so that site.yml on this
+    # host changes nothing again (what MASCLET_E2E_REUSE=1 checks before a rerun).
+    proc = playbook("provision", log="e2e-phase2-back-to-phase1")
+    assert proc.returncode == 0, proc.stdout[-6000:]

@@ -98,6 +98,36 @@ def test_a_second_run_changes_nothing(provisioned):
     assert changed_by_host(again.stdout)["localhost"] == 0, again.stdout[-6000:]
 
 
+def instance_rules_on(port: int) -> list:
+    ec2 = client("ec2")
+    reservations = ec2.describe_instances(
+        Filters=[
+            {"Name": "tag:project", "Values": [PROJECT]},
+            {"Name": "instance-state-name", "Values": ["running"]},
+        ]
+    )["Reservations"]
+    (group,) = reservations[0]["Instances"][0]["SecurityGroups"]
+    (sg,) = ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"]
+    return [r for r in sg["IpPermissions"] if r.get("FromPort") == port]
+
+
+def test_a_move_by_replication_lets_the_vpc_reach_the_instances_postgresql(provisioned):
+    # migrate_db_mode=replication: RDS will connect to the instance's PostgreSQL, so the
+    # instance's group lets the VPC's own range reach 5432 (the host's firewall then narrows it
+    # to RDS's address for the move); back to dump, the rule goes.
+    assert provisioned.returncode == 0, provisioned.stdout[-6000:]
+    assert instance_rules_on(5432) == []
+    proc = playbook("provision", migrate_db_mode="replication")
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    vpcs = client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
+    (rule,) = instance_rules_on(5432)
+    assert [r["CidrIp"] for r in rule["IpRanges"]] == [vpcs["Vpcs"][0]["CidrBlock"]]
+    assert rule["UserIdGroupPairs"] == [] and rule.get("Ipv6Ranges", []) == []
+    proc = playbook("provision")
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert instance_rules_on(5432) == []
+
+
 def test_teardown_snapshots_the_database_and_leaves_nothing(provisioned):
     assert provisioned.returncode == 0, provisioned.stdout[-6000:]
     proc = playbook("teardown", teardown_confirm=f"{PROJECT}-dev", teardown_delete_backups=True)

@@ -213,6 +213,13 @@ def test_a_phase_the_plan_does_not_have():
     refused(provision(project_phase=3), "project_phase=3 is not a phase of the plan")
 
 
+def test_a_way_of_moving_data_migrate_db_does_not_have():
+    refused(
+        provision(project_phase=2, migrate_db_mode="stream"),
+        "migrate_db_mode=stream is not a way migrate-db.yml moves data",
+    )
+
+
 @pytest.mark.parametrize("password", ["short1", "has/slash-123", 'has"quote-123', "has space-123"])
 def test_a_master_password_rds_would_refuse(password):
     proc = provision(project_phase=2, vault_rds_master_password=password)

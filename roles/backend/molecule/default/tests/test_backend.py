@@ -2,7 +2,8 @@
 
 The tests run in file order and build on each other: v1.0.0 (converge) -> v2.0.0 under
 load -> v2.0.1-broken under load (fails, v2 keeps serving) -> rollback -> named rollback
-with its venv removed. Every HTTP request goes to 127.0.0.1 (host network).
+with its venv removed. Every HTTP request goes to the port the instance publishes on
+127.0.0.3 (molecule/config.yml).
 """
 
 import json
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 SCENARIO = Path(__file__).resolve().parent.parent
-NGINX = "http://127.0.0.1:8080"
+NGINX = "http://127.0.0.3:8080"
 HOME = "/srv/masclet"
 ADMIN_PASSWORD = "molecule-admin-secret"
 

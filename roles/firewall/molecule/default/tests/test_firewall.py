@@ -1,12 +1,13 @@
 """The rendered ruleset, loaded into private network namespaces the tests make.
 
-The container shares the host's network namespace, so the role does not load
-the ruleset there. These tests make a server and a client namespace joined by
-a veth pair (10.213.0.1/30 <-> 10.213.0.2/30, the admin network the
-scenario allows SSH from) and an outsider namespace on a second pair
-(10.213.0.5/30 <-> 10.213.0.6/30), load /etc/nftables.conf into
-the server namespace only, and connect from the client. Nothing is created in,
-or sent through, the host's namespace; the namespaces are deleted afterwards.
+The role loads the ruleset in the container's own network namespace, as on an
+instance. To see what it lets through from which network, these tests make a
+server and a client namespace joined by a veth pair (10.213.0.1/30 <->
+10.213.0.2/30, the admin network the scenario allows SSH from) and an outsider
+namespace on a second pair (10.213.0.5/30 <-> 10.213.0.6/30), load
+/etc/nftables.conf into the server namespace only, and connect from the others.
+Nothing is created in, or sent through, the machine's namespace; the namespaces
+are deleted afterwards.
 """
 
 import secrets
@@ -115,6 +116,13 @@ def test_other_ports_are_dropped(host, loaded, port):
     assert connect(host, cli, port) == "timeout"
 
 
+def test_a_port_opened_to_one_address_only(host, loaded):
+    # firewall_tcp_from: 8000 from the outsider's 10.213.0.6 (and, above, not from the client).
+    _, _, out_ns, _ = loaded
+    assert connect(host, out_ns, 8000, OTHER_SERVER_IP) == "open"
+    assert connect(host, out_ns, 5432, OTHER_SERVER_IP) == "timeout"
+
+
 def test_ssh_dropped_from_outside_the_admin_network_web_open(host, loaded):
     _, _, out_ns, _ = loaded
     assert connect(host, out_ns, 22, OTHER_SERVER_IP) == "timeout"
@@ -127,8 +135,7 @@ def test_loopback_inside_the_server_is_not_filtered(host, loaded):
     assert out.stdout.strip() == "open"
 
 
-def test_ruleset_is_not_loaded_in_the_shared_namespace(host):
-    # The host's namespace must not carry the project's table.
+def test_ruleset_is_live_in_the_instance_and_kept_at_boot(host):
     out = host.run("nft list tables")
-    assert "masclet_filter" not in out.stdout
-    assert host.run("systemctl is-enabled nftables.service").stdout.strip() == "disabled"
+    assert "masclet_filter" in out.stdout, out.stdout
+    assert host.run("systemctl is-enabled nftables.service").stdout.strip() == "enabled"

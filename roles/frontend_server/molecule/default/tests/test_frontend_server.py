@@ -1,5 +1,5 @@
 """Behaviour of the frontend_server role on the Molecule instance, seen through the nginx
-that prepare.yml puts in front of the live link (127.0.0.1:8082, host network).
+that prepare.yml puts in front of the live link (its port 8082, published on 127.0.0.3).
 
 The tests build on each other, in file order: v1 (converge) -> v2 under load -> a build that
 cannot start (fails, v2 keeps serving)."""
@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 SCENARIO = Path(__file__).resolve().parent.parent
-SITE = "http://127.0.0.1:8082"
+SITE = "http://127.0.0.3:8082"
 INSTANCE = "masclet-molecule"
 
 

@@ -1,7 +1,9 @@
 """What a client of the API sees through nginx (run from the host side).
 
-The Molecule instance shares the host's network: nginx listens on 127.0.0.3 (beside the
-demo's host), pebble issues the certificate, a stub API answers on 127.0.0.1:8000.
+The Molecule instance has a network namespace of its own: its 80 and 443 are published on
+127.0.0.3 (molecule/config.yml), where prepare points the scenario's names in the DNS
+stand-in (127.0.0.9 stays unanswered, which the failed-issuance test relies on). pebble
+issues the certificate through the relay, and a stub API answers on the instance's 127.0.0.1:8000.
 """
 
 import json
@@ -18,7 +20,7 @@ INSTANCE = "masclet-molecule"
 NAME = "api.web-molecule.test"
 PEBBLE_CA = ROOT / ".local/pebble/ca.pem"
 CHALLTESTSRV = "http://127.0.0.1:8055"
-# Where nginx listens (converge.yml) and the scenario's names point.
+# Where the instance's 80/443 are published and the scenario's names point.
 ADDRESS = "127.0.0.3"
 SECURITY_HEADERS = {
     "strict-transport-security": "max-age=31536000; includeSubDomains",
