@@ -98,17 +98,29 @@ def test_a_second_run_changes_nothing(provisioned):
     assert changed_by_host(again.stdout)["localhost"] == 0, again.stdout[-6000:]
 
 
-def instance_rules_on(port: int) -> list:
-    ec2 = client("ec2")
-    reservations = ec2.describe_instances(
+def rule_group_of_instance() -> str:
+    reservations = client("ec2").describe_instances(
         Filters=[
             {"Name": "tag:project", "Values": [PROJECT]},
             {"Name": "instance-state-name", "Values": ["running"]},
         ]
     )["Reservations"]
-    (group,) = reservations[0]["Instances"][0]["SecurityGroups"]
-    (sg,) = ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"]
+    return reservations[0]["Instances"][0]["SecurityGroups"][0]["GroupId"]
+
+
+def instance_rules_on(port: int) -> list:
+    (sg,) = client("ec2").describe_security_groups(GroupIds=[rule_group_of_instance()])[
+        "SecurityGroups"
+    ]
     return [r for r in sg["IpPermissions"] if r.get("FromPort") == port]
+
+
+def database_egress() -> list:
+    (group,) = db_instance()["VpcSecurityGroups"]
+    (sg,) = client("ec2").describe_security_groups(GroupIds=[group["VpcSecurityGroupId"]])[
+        "SecurityGroups"
+    ]
+    return sg["IpPermissionsEgress"]
 
 
 def test_a_move_by_replication_lets_the_vpc_reach_the_instances_postgresql(provisioned):
@@ -123,9 +135,14 @@ def test_a_move_by_replication_lets_the_vpc_reach_the_instances_postgresql(provi
     (rule,) = instance_rules_on(5432)
     assert [r["CidrIp"] for r in rule["IpRanges"]] == [vpcs["Vpcs"][0]["CidrBlock"]]
     assert rule["UserIdGroupPairs"] == [] and rule.get("Ipv6Ranges", []) == []
+    # ...and RDS may open connections to the instance's group on 5432, and nowhere else.
+    (egress,) = database_egress()
+    assert (egress["FromPort"], egress["ToPort"], egress["IpRanges"]) == (5432, 5432, [])
+    assert {p["GroupId"] for p in egress["UserIdGroupPairs"]} == {rule_group_of_instance()}
     proc = playbook("provision")
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert instance_rules_on(5432) == []
+    assert database_egress() == []
 
 
 def test_teardown_snapshots_the_database_and_leaves_nothing(provisioned):
