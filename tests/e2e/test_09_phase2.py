@@ -64,13 +64,59 @@ def live_env() -> dict:
     return {key: value.strip("'") for key, value in pairs}
 
 
+def animal_body(name: str) -> str:
+    return json.dumps({"nom": name, "genere": "F", "estat": "OK", "explotacio": "Gurans"})
+
+
 def animal(prefix):
     def make(n):
         name = f"{prefix}-{n}"
-        body = json.dumps({"nom": name, "genere": "F", "estat": "OK", "explotacio": "Gurans"})
-        return name, body
+        return name, animal_body(name)
 
     return make
+
+
+def post_animal(api, token, name: str):
+    body = animal_body(name)
+    return api.request(
+        "POST",
+        "/api/v1/animals",
+        token=token,
+        body=body,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def move_under_load(api, token, prefix: str, *extra: str, log: str):
+    """migrate-db.yml to RDS while four readers and one writer go through nginx; checks that
+    reads went on, writes were refused only on purpose (503, Retry-After) and every write the
+    API took is on RDS. Returns the playbook's output."""
+    before = int(psql("SELECT count(*) FROM animals"))
+    with (
+        browser_like_load(api, threads=4, max_requests=100000, max_seconds=900) as reads,
+        Writer(API, "/api/v1/animals", token, animal(prefix), ca_certs=api.ca_certs) as writes,
+    ):
+        proc = playbook("migrate-db", *PHASE2, *extra, log=log)
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    assert "rows, equal on both sides" in proc.stdout
+    assert reads.requests > 0 and reads.failed == 0, reads.failures
+    assert writes.failures == [], writes.failures[:5]
+    assert writes.refused, "no write was refused: the move did not freeze writes"
+    assert {retry for _, retry in writes.refused} == {"30"}
+    print(f"writes refused for {writes.refused_window():.1f}s ({len(writes.refused)} requests)")
+    on_rds = set(rds_psql(f"SELECT nom FROM animals WHERE nom LIKE '{prefix}-%'").split())
+    assert on_rds == set(writes.accepted) and on_rds
+    assert int(rds_psql("SELECT count(*) FROM animals")) == before + len(writes.accepted)
+    return proc.stdout
+
+
+def move_back(api, log: str) -> None:
+    on_rds = rds_psql("SELECT count(*) FROM animals")
+    proc = playbook("migrate-db", *PHASE2, "-e", "migrate_db_to=instance", log=log)
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
+    assert psql("SELECT count(*) FROM animals") == on_rds
+    assert api.wait_healthy()["database"] == "ok"
 
 
 @pytest.fixture(scope="module")
@@ -116,54 +162,23 @@ def test_a_move_that_fails_after_the_freeze_leaves_the_api_on_the_instance_writa
     assert 'role \\"nobody\\" does not exist' in proc.stdout or 'role "nobody"' in proc.stdout
     assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
     name = f"after-failed-move-{uuid.uuid4().hex[:6]}"
-    r = api.request(
-        "POST",
-        "/api/v1/animals",
-        token=admin_token,
-        body=animal(name)(0)[1],
-        headers={"Content-Type": "application/json"},
-    )
+    r = post_animal(api, admin_token, name)
     assert r.status in (200, 201), r.data[:300]
-    assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}-0'") == "1"
+    assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
     record = run(["docker", "exec", CONTAINER, "cat", "/etc/ansible/facts.d/masclet_database.fact"])
     assert json.loads(record.stdout) == {"location": "instance"}
 
 
 def test_migrate_to_rds_under_reads_and_writes(phase2, api, admin_token):
-    before = int(psql("SELECT count(*) FROM animals"))
     prefix = f"mig-{uuid.uuid4().hex[:6]}"
-    with (
-        browser_like_load(api, threads=4, max_requests=100000, max_seconds=900) as reads,
-        Writer(
-            API, "/api/v1/animals", admin_token, animal(prefix), ca_certs=api.ca_certs
-        ) as writes,
-    ):
-        proc = playbook("migrate-db", *PHASE2, log="e2e-phase2-migrate")
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    assert f"{ANIMALS}" in proc.stdout or "rows, equal on both sides" in proc.stdout
-
-    # Reads went on; writes were refused only on purpose, and none the API took was lost.
-    assert reads.requests > 0 and reads.failed == 0, reads.failures
-    assert writes.failures == [], writes.failures[:5]
-    assert writes.refused, "no write was refused: the move did not freeze writes"
-    assert {retry for _, retry in writes.refused} == {"30"}
-    print(f"writes refused for {writes.refused_window():.1f}s ({len(writes.refused)} requests)")
-    on_rds = set(rds_psql(f"SELECT nom FROM animals WHERE nom LIKE '{prefix}-%'").split())
-    assert on_rds == set(writes.accepted)
-    assert int(rds_psql("SELECT count(*) FROM animals")) == before + len(writes.accepted)
+    move_under_load(api, admin_token, prefix, log="e2e-phase2-migrate")
 
     # The API now uses RDS, over TLS verified against its CA, with no password in the URL.
     env = live_env()
     assert env["DATABASE_URL"] == f"postgres://masclet@{RDS}:5432/masclet?ssl=true"
     assert env["SSL_CERT_FILE"] == "/etc/ssl/masclet-db/db-trust.pem"
     name = f"{prefix}-after"
-    r = api.request(
-        "POST",
-        "/api/v1/animals",
-        token=admin_token,
-        body=animal(prefix)(0)[1].replace(f"{prefix}-0", name),
-        headers={"Content-Type": "application/json"},
-    )
+    r = post_animal(api, admin_token, name)
     assert r.status in (200, 201), r.data[:300]
     assert rds_psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
     assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "0"
@@ -190,15 +205,8 @@ def test_backups_run_against_rds(phase2):
     )
 
 
-def test_migrate_back_to_the_instance(phase2, api, admin_token):
-    on_rds = rds_psql("SELECT count(*) FROM animals")
-    proc = playbook(
-        "migrate-db", *PHASE2, "-e", "migrate_db_to=instance", log="e2e-phase2-migrate-back"
-    )
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
-    assert psql("SELECT count(*) FROM animals") == on_rds
-    assert api.wait_healthy()["database"] == "ok"
+def test_migrate_back_to_the_instance(phase2, api):
+    move_back(api, log="e2e-phase2-migrate-back")
 
 
 def instance_address() -> str:
@@ -225,38 +233,14 @@ def test_migrate_to_rds_by_replication_under_reads_and_writes(phase2, api, admin
     assert not rds_reaches_the_instance(), "5432 is open to RDS before the move"
     assert api.wait_healthy()["database"] == "ok"
 
-    before = int(psql("SELECT count(*) FROM animals"))
     prefix = f"rep-{uuid.uuid4().hex[:6]}"
-    with (
-        browser_like_load(api, threads=4, max_requests=100000, max_seconds=900) as reads,
-        Writer(
-            API, "/api/v1/animals", admin_token, animal(prefix), ca_certs=api.ca_certs
-        ) as writes,
-    ):
-        proc = playbook("migrate-db", *PHASE2, *mode, log="e2e-phase2-replicate")
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    assert "(replication)" in proc.stdout and "rows, equal on both sides" in proc.stdout
-
-    assert reads.requests > 0 and reads.failed == 0, reads.failures
-    assert writes.failures == [], writes.failures[:5]
-    assert writes.refused, "no write was refused: the cutover did not freeze writes"
-    assert {retry for _, retry in writes.refused} == {"30"}
-    print(f"writes refused for {writes.refused_window():.1f}s ({len(writes.refused)} requests)")
-    # Every write the API accepted, while RDS copied the tables and after, is on RDS.
-    on_rds = set(rds_psql(f"SELECT nom FROM animals WHERE nom LIKE '{prefix}-%'").split())
-    assert on_rds == set(writes.accepted) and on_rds
-    assert int(rds_psql("SELECT count(*) FROM animals")) == before + len(writes.accepted)
+    out = move_under_load(api, admin_token, prefix, *mode, log="e2e-phase2-replicate")
+    assert "(replication)" in out
     assert live_env()["DATABASE_URL"] == f"postgres://masclet@{RDS}:5432/masclet?ssl=true"
 
     # The sequences moved too: a new animal on RDS gets the next id, not one already taken.
     name = f"{prefix}-after"
-    r = api.request(
-        "POST",
-        "/api/v1/animals",
-        token=admin_token,
-        body=animal(prefix)(0)[1].replace(f"{prefix}-0", name),
-        headers={"Content-Type": "application/json"},
-    )
+    r = post_animal(api, admin_token, name)
     assert r.status in (200, 201), r.data[:300]
     assert rds_psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
 
@@ -273,14 +257,7 @@ def test_migrate_to_rds_by_replication_under_reads_and_writes(phase2, api, admin
 
 
 def test_back_on_the_instance_after_the_replication(phase2, api):
-    on_rds = rds_psql("SELECT count(*) FROM animals")
-    proc = playbook(
-        "migrate-db", *PHASE2, "-e", "migrate_db_to=instance", log="e2e-phase2-migrate-back-2"
-    )
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    assert live_env()["DATABASE_URL"] == "postgres://masclet@/masclet"
-    assert psql("SELECT count(*) FROM animals") == on_rds
-    assert api.wait_healthy()["database"] == "ok"
+    move_back(api, log="e2e-phase2-migrate-back-2")
     # Leave the instance as the other tests built it: Phase 1 again, nothing left to change
     # but what Phase 2 put there.
     psql("DELETE FROM animals WHERE nom LIKE 'herd-%' OR nom LIKE 'mig-%' OR nom LIKE 'rep-%'")
