@@ -11,6 +11,9 @@ from tests.unit.role_input import assert_refused, run_role
         ({"firewall_public_tcp_ports": [80, 70000]}, "firewall_public_tcp_ports"),
         ({"firewall_ssh_allowed_cidrs": ["everyone"]}, "firewall_ssh_allowed_cidrs"),
         ({"firewall_load": "sometimes"}, "firewall_load"),
+        ({"firewall_tcp_from": [{"port": 5432, "cidrs": ["rds"]}]}, "firewall_tcp_from"),
+        ({"firewall_tcp_from": [{"port": 99999, "cidrs": ["10.0.0.1/32"]}]}, "firewall_tcp_from"),
+        ({"firewall_tcp_from": [{"cidrs": ["10.0.0.1/32"]}]}, "port"),
     ],
 )
 def test_firewall_bad_input(tmp_path, override, named):

@@ -21,6 +21,8 @@ GOOD = {
         ({"postgresql_db_name": "1masclet"}, "postgresql_db_name"),
         ({"postgresql_db_owner": "Masclet"}, "postgresql_db_owner"),
         ({"postgresql_listen_addresses": ["0.0.0.0"]}, "postgresql_listen_addresses"),
+        ({"postgresql_publish_address": "0.0.0.0"}, "postgresql_publish_address"),
+        ({"postgresql_publish_address": "*"}, "postgresql_publish_address"),
         ({"postgresql_max_connections": -3}, "postgresql_max_connections"),
         ({"postgresql_db_password": ""}, "postgresql_db_password"),
     ],
