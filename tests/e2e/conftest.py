@@ -159,8 +159,9 @@ def site(api) -> Api:
     return Api(Path(api.ca_certs), host=SITE)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def admin_token(api) -> str:
+    # One per test: a token lives backend_access_token_expire_minutes (30), less than a session.
     return api.login("admin", secret("admin-password"))
 
 
