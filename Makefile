@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := docker.io debootstrap pebble git curl openssl iproute2 util-linux socat openssh-client \
 	ca-certificates testssl.sh chromium chromium-driver postgresql-client jq gnupg
 
-.PHONY: help setup local-up local-down sample-repo demo test lint unit molecule e2e bench clean
+.PHONY: help setup local-up local-client-up local-down sample-repo demo test lint unit molecule e2e bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,9 @@ $(VENV)/.done: requirements.txt requirements-dev.txt
 
 local-up: setup ## start dockerd, the host container, moto and pebble
 	@$(ROOT)/scripts/local-up.sh
+
+local-client-up: local-up ## the client's account and host beside the local ones (an account move's target)
+	@$(ROOT)/scripts/local-client-up.sh
 
 local-down: ## stop what local-up started (and nothing else)
 	@$(ROOT)/scripts/local-down.sh

@@ -31,6 +31,10 @@ if want container && docker info >/dev/null 2>&1; then
   if [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$CONTAINER" 2>/dev/null)" = masclet ]; then
     docker rm -f "$CONTAINER" >/dev/null && echo "local-down: removed $CONTAINER"
   fi
+  # The client's host (scripts/local-client-up.sh), when one was made.
+  if [ "$(docker inspect -f '{{index .Config.Labels "project"}}' "$CLIENT_CONTAINER" 2>/dev/null)" = masclet ]; then
+    docker rm -f "$CLIENT_CONTAINER" >/dev/null && echo "local-down: removed $CLIENT_CONTAINER"
+  fi
   # Phase 2's RDS endpoint stand-in (scripts/local-rds.sh), when one was made.
   "$ROOT/scripts/local-rds.sh" down | sed 's/^local-rds:/local-down:/'
 fi

@@ -16,4 +16,18 @@ NETWORK=${MASCLET_NETWORK:-masclet-hosts}
 # volume of Unix sockets that every host container mounts (one name for both).
 RELAY_PORTS="$MOTO_PORT $PEBBLE_PORT"
 RELAY=${MASCLET_RELAY:-masclet-relay}
+# The environment whose instance the container stands for, and the AWS profile (in
+# AWS_CREDENTIALS_FILE) of its account; empty: moto's default account.
+LOCAL_ENVIRONMENT=${MASCLET_ENVIRONMENT:-local}
+LOCAL_PROFILE=${MASCLET_AWS_PROFILE:-}
+AWS_CREDENTIALS_FILE=$STATE/aws/credentials
+# The client's side of an account move (scripts/local-client-up.sh): a second account in
+# moto, reached by sts:AssumeRole, and a second host container on its own loopback address.
+CLIENT_ENVIRONMENT=client
+CLIENT_CONTAINER=masclet-client
+CLIENT_ADDRESS=127.0.0.4
+CLIENT_ACCOUNT=210987654321
+CLIENT_PROFILE=masclet-client
 export ROOT STATE VENV IMAGE CONTAINER MOTO_PORT PEBBLE_PORT HOST_ADDRESS NETWORK RELAY_PORTS RELAY
+export LOCAL_ENVIRONMENT LOCAL_PROFILE AWS_CREDENTIALS_FILE
+export CLIENT_ENVIRONMENT CLIENT_CONTAINER CLIENT_ADDRESS CLIENT_ACCOUNT CLIENT_PROFILE

@@ -148,7 +148,8 @@ new_container() {
   # A new container is a new instance: the one moto still lists for the local environment
   # stood for the container that is gone, and its recorded host keys with it.
   "$VENV/bin/python" "$ROOT/scripts/local-instance-gone.py" "http://127.0.0.1:$MOTO_PORT" \
-    || die "could not retire the previous local instance in moto"
+    "$LOCAL_ENVIRONMENT" ${LOCAL_PROFILE:+"$LOCAL_PROFILE" "$AWS_CREDENTIALS_FILE"} \
+    || die "could not retire the previous $LOCAL_ENVIRONMENT instance in moto"
   "$ROOT/scripts/run-host-container.sh" "$CONTAINER" || die "the host container did not start"
 }
 

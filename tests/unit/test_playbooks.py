@@ -19,6 +19,7 @@ PHASES = [
     "restore",
     "rollback",
     "teardown",
+    "migrate-account",
     "site",
 ]
 
