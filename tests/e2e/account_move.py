@@ -2,13 +2,12 @@
 two accounts in the local AWS API, the zone's records, the client's host, and a client that
 follows the site's name (tests/load.py, NameFollower)."""
 
-import json
 import os
 
 import boto3
 
 from tests.conftest import ROOT, run
-from tests.e2e.conftest import API, CONTAINER, SITE, psql
+from tests.e2e.conftest import API, CONTAINER, SITE, animal_body, psql
 
 ANIMALS = 100_000
 CLIENT = "masclet-client"
@@ -22,16 +21,9 @@ NAMES = (API, SITE, f"www.{SITE}")
 
 
 def migrate(*extra: str, log: str):
-    proc = run(
-        [
-            "ansible-playbook",
-            "-i",
-            "inventory/client",
-            "playbooks/migrate-account.yml",
-            *extra,
-        ],
-        timeout=3600,
-    )
+    """migrate-account.yml on the client's inventory; its output kept in .local/logs."""
+    cmd = ["ansible-playbook", "-i", "inventory/client", "playbooks/migrate-account.yml", *extra]
+    proc = run(cmd, timeout=3600)
     (ROOT / ".local/logs").mkdir(parents=True, exist_ok=True)
     (ROOT / ".local/logs" / f"{log}.log").write_text(proc.stdout)
     return proc
@@ -81,8 +73,7 @@ def animals(prefix: str):
 
     def make(n: int) -> tuple[str, str]:
         name = f"{prefix}-{n}"
-        body = json.dumps({"nom": name, "genere": "F", "estat": "OK", "explotacio": "Gurans"})
-        return name, body
+        return name, animal_body(name)
 
     return make
 

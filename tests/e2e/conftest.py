@@ -5,6 +5,7 @@ Tests talk to the host's loopback address (127.0.0.2) only; the site's name trav
 and Host. Ansible reaches the host over SSH there, as it would an instance's Elastic IP.
 """
 
+import json
 import os
 import ssl
 import time
@@ -102,6 +103,21 @@ def browser_like_load(api: "Api", threads: int = 8, path: str = "/health", **lim
     0-40 ms between requests; bounded by requests and time (max_requests/max_seconds)."""
     bounds = {"max_requests": 50000, "max_seconds": 600, **limits}
     return Load(api.host, path, ca_certs=api.ca_certs, threads=threads, think_ms=40, **bounds)
+
+
+def animal_body(name: str) -> str:
+    return json.dumps({"nom": name, "genere": "F", "estat": "OK", "explotacio": "Gurans"})
+
+
+def post_animal(api: "Api", token: str, name: str):
+    """One animal created through nginx, as the site's users create them."""
+    return api.request(
+        "POST",
+        "/api/v1/animals",
+        token=token,
+        body=animal_body(name),
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def secret(name: str) -> str:

@@ -20,7 +20,15 @@ import uuid
 import pytest
 
 from tests.conftest import run
-from tests.e2e.conftest import API, CONTAINER, browser_like_load, playbook, psql
+from tests.e2e.conftest import (
+    API,
+    CONTAINER,
+    animal_body,
+    browser_like_load,
+    playbook,
+    post_animal,
+    psql,
+)
 from tests.load import Writer
 from tests.recap import changed_by_host
 
@@ -64,27 +72,12 @@ def live_env() -> dict:
     return {key: value.strip("'") for key, value in pairs}
 
 
-def animal_body(name: str) -> str:
-    return json.dumps({"nom": name, "genere": "F", "estat": "OK", "explotacio": "Gurans"})
-
-
 def animal(prefix):
     def make(n):
         name = f"{prefix}-{n}"
         return name, animal_body(name)
 
     return make
-
-
-def post_animal(api, token, name: str):
-    body = animal_body(name)
-    return api.request(
-        "POST",
-        "/api/v1/animals",
-        token=token,
-        body=body,
-        headers={"Content-Type": "application/json"},
-    )
 
 
 def move_under_load(api, token, prefix: str, *extra: str, log: str):

@@ -17,6 +17,7 @@ from tests.e2e.account_move import (
     CLIENT_ADDRESS,
     CONTAINER,
     MOTO,
+    MOVE_FACT,
     REGION,
     animals,
     aws,
@@ -30,11 +31,16 @@ from tests.e2e.account_move import (
     release_source,
     seed,
 )
-from tests.e2e.conftest import API, psql, secret
+from tests.e2e.conftest import API, post_animal, psql, secret
 from tests.load import NameFollower
 from tests.recap import changed_by_host
 
 PREFIX = f"moving-{uuid.uuid4().hex[:6]}"
+WRAPPER = "/usr/local/bin/pg_restore"
+BROKEN_RESTORE = (
+    '#!/bin/sh\ncase " $* " in *" --list "*) exec /usr/bin/pg_restore "$@";; esac\n'
+    'echo "pg_restore: refused by the test" >&2; exit 1'
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +74,12 @@ def test_bad_input_stops_before_any_change(client_host):
     said = " ".join(proc.stdout.split())
     assert "does not answer with profile nobody" in said, proc.stdout[-3000:]
 
-    taken = "masclet-client-backups"
+    # A backups bucket name the development account holds already.
+    taken = f"masclet-client-taken-{uuid.uuid4().hex[:8]}"
     s3 = aws("s3")
-    if taken in {b["Name"] for b in aws("s3", "masclet-client").list_buckets()["Buckets"]}:
-        pytest.fail("the client's account already holds its backups bucket: not a fresh account")
     s3.create_bucket(Bucket=taken, CreateBucketConfiguration={"LocationConstraint": REGION})
     try:
-        proc = migrate(log="e2e-move-bucket-taken")
+        proc = migrate("-e", f"app_backups_bucket={taken}", log="e2e-move-bucket-taken")
     finally:
         s3.delete_bucket(Bucket=taken)
     assert proc.returncode != 0
@@ -85,6 +90,34 @@ def test_bad_input_stops_before_any_change(client_host):
         Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}]
     )["Reservations"]
     assert reservations == []
+
+
+def test_a_copy_that_fails_after_the_freeze_leaves_the_source_serving_and_writable(
+    client_host, api
+):
+    """The target is deployed, writes freeze, then its restore fails (a pg_restore first in
+    PATH on the client's host refuses to restore; listing a backup still works): the source
+    takes writes again, passes nothing on, and the names still point at it. The next test's
+    move then reuses the deployed target."""
+    before = record(API)
+    on_client("sh", "-c", f"printf '%s\\n' '{BROKEN_RESTORE}' > {WRAPPER} && chmod 755 {WRAPPER}")
+    try:
+        proc = migrate(log="e2e-move-fails-at-restore")
+    finally:
+        on_client("rm", "-f", WRAPPER)
+    assert proc.returncode != 0
+    said = " ".join(proc.stdout.split())
+    assert "the target's schema replaced by the dump" in said, proc.stdout[-3000:]
+    assert "The source serves and takes writes again" in said
+    token = api.login("admin", secret("admin-password"))
+    name = f"after-failed-move-{uuid.uuid4().hex[:8]}"
+    r = post_animal(api, token, name)
+    assert r.status in (200, 201), r.data[:200]
+    assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
+    # The names still point at the source; only their TTL is the switch's already.
+    assert record(API) == (before[0], 5)
+    record_on_source = json.loads(run(["docker", "exec", CONTAINER, "cat", MOVE_FACT]).stdout)
+    assert "forward_to" not in record_on_source, record_on_source
 
 
 @pytest.fixture(scope="module")
@@ -154,13 +187,7 @@ def test_the_names_point_at_the_client_and_stragglers_are_passed_on(moved, api):
     # write lands in the client's account.
     token = api.login("admin", secret("admin-password"))
     name = f"straggler-{uuid.uuid4().hex[:8]}"
-    r = api.request(
-        "POST",
-        "/api/v1/animals",
-        token=token,
-        body=json.dumps({"nom": name, "genere": "M", "estat": "OK", "explotacio": "Gurans"}),
-        headers={"Content-Type": "application/json"},
-    )
+    r = post_animal(api, token, name)
     assert r.status in (200, 201), r.data[:200]
     assert client_psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
     assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "0"
