@@ -33,6 +33,11 @@ def main(endpoint: str, environment: str = "local", profile: str = "", creds: st
         for i in r["Instances"]
     ]
     if ids:
+        # AWS disassociates an Elastic IP from an instance it terminates (moto does not): the
+        # next provision then finds it free and reuses it, as on AWS.
+        for address in ec2.describe_addresses()["Addresses"]:
+            if address.get("InstanceId") in ids and address.get("AssociationId"):
+                ec2.disassociate_address(AssociationId=address["AssociationId"])
         ec2.terminate_instances(InstanceIds=ids)
         print(f"local-up: the previous {environment} instance is gone: {', '.join(ids)}")
 

@@ -316,7 +316,11 @@ class NameFollower:
             n += 1
             name, body = self.make_body(n)
             address = self._address()
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            headers = {
+                "Host": self.host_name,
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+            }
             try:
                 r = self._pool(address).request("POST", self.write_path, body=body, headers=headers)
                 if 200 <= r.status < 300:

@@ -53,11 +53,16 @@ def record(name: str) -> tuple[str, int]:
 
 
 def elastic_ip(environment: str, profile: str | None = None) -> str:
-    addresses = aws("ec2", profile).describe_addresses(
-        Filters=[{"Name": "tag:environment", "Values": [environment]}]
-    )["Addresses"]
-    assert len(addresses) == 1, addresses
-    return addresses[0]["PublicIp"]
+    """The public address of the environment's running instance (its Elastic IP)."""
+    reservations = aws("ec2", profile).describe_instances(
+        Filters=[
+            {"Name": "tag:environment", "Values": [environment]},
+            {"Name": "instance-state-name", "Values": ["running"]},
+        ]
+    )["Reservations"]
+    instances = [i for r in reservations for i in r["Instances"]]
+    assert len(instances) == 1, [i["InstanceId"] for i in instances]
+    return instances[0]["PublicIpAddress"]
 
 
 def on_client(*cmd: str) -> str:
