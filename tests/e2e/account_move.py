@@ -53,7 +53,7 @@ def record(name: str) -> tuple[str, int]:
 
 
 def elastic_ip(environment: str, profile: str | None = None) -> str:
-    """The public address of the environment's running instance (its Elastic IP)."""
+    """The Elastic IP of the environment's running instance."""
     reservations = aws("ec2", profile).describe_instances(
         Filters=[
             {"Name": "tag:environment", "Values": [environment]},
@@ -62,7 +62,12 @@ def elastic_ip(environment: str, profile: str | None = None) -> str:
     )["Reservations"]
     instances = [i for r in reservations for i in r["Instances"]]
     assert len(instances) == 1, [i["InstanceId"] for i in instances]
-    return instances[0]["PublicIpAddress"]
+    # Its Elastic IP: moto gives a restarted instance (a type change) another public address.
+    addresses = aws("ec2", profile).describe_addresses(
+        Filters=[{"Name": "instance-id", "Values": [instances[0]["InstanceId"]]}]
+    )["Addresses"]
+    assert len(addresses) == 1, addresses
+    return addresses[0]["PublicIp"]
 
 
 def on_client(*cmd: str) -> str:
