@@ -32,6 +32,7 @@ from tests.e2e.account_move import (
     on_client,
     release_source,
     seed,
+    until_followed,
 )
 from tests.e2e.conftest import API, Api, pebble_roots, playbook, secret
 from tests.load import NameFollower
@@ -62,6 +63,7 @@ def run(workdir) -> dict:
             started = time.monotonic()
             proc = migrate(log="bench-move")
             took = time.monotonic() - started
+            until_followed(client)
         if proc.returncode != 0:
             raise RuntimeError(f"migrate-account.yml failed:\n{proc.stdout[-4000:]}")
         names = set(client_psql(f"SELECT nom FROM animals WHERE nom LIKE '{PREFIX}-%'").split())

@@ -3,6 +3,7 @@ two accounts in the local AWS API, the zone's records, the client's host, and a 
 follows the site's name (tests/load.py, NameFollower)."""
 
 import os
+import time
 
 import boto3
 
@@ -140,3 +141,12 @@ def release_source() -> None:
     aws("route53").change_resource_record_sets(
         HostedZoneId=zone_id(), ChangeBatch={"Changes": changes}
     )
+
+
+def until_followed(follower, seconds: float = 30) -> None:
+    """A client goes on after the run: it follows the switch once the answer it holds has
+    expired (the switch's TTL), then makes a few requests there; bounded by ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while CLIENT_ADDRESS not in follower.addresses and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)

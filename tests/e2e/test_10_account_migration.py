@@ -30,6 +30,7 @@ from tests.e2e.account_move import (
     record,
     release_source,
     seed,
+    until_followed,
 )
 from tests.e2e.conftest import API, post_animal, psql, secret
 from tests.load import NameFollower
@@ -138,6 +139,7 @@ def moved(client_host, api):
     )
     with follower:
         proc = migrate(log="e2e-move")
+        until_followed(follower)
     return proc, follower
 
 
