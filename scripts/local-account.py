@@ -31,15 +31,8 @@ def main(endpoint: str, account_id: str, profile: str, path: str) -> None:
     file = Path(path)
     ini = configparser.ConfigParser()
     ini.read(file)
-    if ini.has_section(profile):
-        section = ini[profile]
-        known = {
-            "aws_access_key_id": section.get("aws_access_key_id", ""),
-            "aws_secret_access_key": section.get("aws_secret_access_key", ""),
-            "aws_session_token": section.get("aws_session_token", ""),
-        }
-        if caller_account(endpoint, known) == account_id:
-            return
+    if ini.has_section(profile) and caller_account(endpoint, dict(ini[profile])) == account_id:
+        return
     sts = boto3.client(
         "sts",
         endpoint_url=endpoint,
@@ -59,9 +52,7 @@ def main(endpoint: str, account_id: str, profile: str, path: str) -> None:
     fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         ini.write(out)
-    made = {k: ini[profile][k] for k in ("aws_access_key_id", "aws_secret_access_key")}
-    made["aws_session_token"] = ini[profile]["aws_session_token"]
-    if caller_account(endpoint, made) != account_id:
+    if caller_account(endpoint, dict(ini[profile])) != account_id:
         sys.exit(f"local-account: credentials from {role} do not act in {account_id}")
     print(f"local-account: profile {profile} acts in account {account_id} ({file})")
 
