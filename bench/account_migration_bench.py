@@ -74,6 +74,9 @@ def run(workdir) -> dict:
         target_lock = on_client("cat", "/srv/masclet/current/requirements.lock")
     finally:
         release_source()
+    # What failed, and when, is what explains a non-zero count: printed with the figures.
+    for detail in client.failures:
+        print(f"account move: failed request: {detail}")
     return {
         "account_migration_s": round(took, 1),
         "account_switch_failed_requests": client.failed,

@@ -272,7 +272,8 @@ class NameFollower:
         with self._lock:
             self.failed += 1
             if len(self.failures) < 10:
-                self.failures.append(detail)
+                # Wall-clock time, to find the playbook step it coincides with in the run's log.
+                self.failures.append(f"{time.strftime('%H:%M:%S')} {detail}")
 
     def _read(self) -> None:
         while not self._stop.is_set() and self._ticket():
