@@ -71,11 +71,15 @@ unit: setup ## unit tests: custom modules against moto in-process, templates
 TESTS := tests/unit tests/integration tests/molecule tests/e2e
 
 test: setup ## every test: lint, then pytest (unit, Molecule scenarios, end to end)
-	$(MAKE) lint
-	$(MAKE) local-up
-	@# Made once here: tests of every session read it.
-	$(MAKE) sample-repo
 	@mkdir -p $(STATE)/logs
+	@# Lint (CPU) beside the stand-ins' start (on a clean machine mostly the image's download):
+	@# both must pass before any test runs. The sample repository is read by every session.
+	@$(MAKE) lint >$(STATE)/logs/lint.log 2>&1 & lint=$$!; \
+	$(MAKE) local-up && $(MAKE) sample-repo && up=0 || up=$$?; \
+	wait $$lint && linted=0 || linted=$$?; \
+	cat $(STATE)/logs/lint.log; \
+	echo "make test: lint exit $$linted, local-up exit $$up"; \
+	[ $$linted = 0 ] && [ $$up = 0 ]
 	@# Three sessions side by side: the host's tests, the shared Molecule instance's scenarios
 	@# (each one after another), and the tests that share nothing with either but the local
 	@# stand-ins (tests/conftest.py marks which is which).

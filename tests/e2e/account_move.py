@@ -53,8 +53,8 @@ def record(name: str) -> tuple[str, int]:
     return found["ResourceRecords"][0]["Value"], int(found["TTL"])
 
 
-def elastic_ip(environment: str, profile: str | None = None) -> str:
-    """The Elastic IP of the environment's running instance."""
+def instance_id(environment: str, profile: str | None = None) -> str:
+    """The environment's running instance."""
     reservations = aws("ec2", profile).describe_instances(
         Filters=[
             {"Name": "tag:environment", "Values": [environment]},
@@ -63,9 +63,14 @@ def elastic_ip(environment: str, profile: str | None = None) -> str:
     )["Reservations"]
     instances = [i for r in reservations for i in r["Instances"]]
     assert len(instances) == 1, [i["InstanceId"] for i in instances]
-    # Its Elastic IP: moto gives a restarted instance (a type change) another public address.
+    return instances[0]["InstanceId"]
+
+
+def elastic_ip(environment: str, profile: str | None = None) -> str:
+    """The Elastic IP of the environment's running instance: moto gives a restarted instance
+    (a type change) another public address."""
     addresses = aws("ec2", profile).describe_addresses(
-        Filters=[{"Name": "instance-id", "Values": [instances[0]["InstanceId"]]}]
+        Filters=[{"Name": "instance-id", "Values": [instance_id(environment, profile)]}]
     )["Addresses"]
     assert len(addresses) == 1, addresses
     return addresses[0]["PublicIp"]
@@ -122,8 +127,10 @@ def fresh_client() -> None:
 
 
 def release_source() -> None:
-    """The local site serves by itself again: no forward, its own records, default TTL."""
+    """The local site serves by itself again: no forward, its own records, default TTL, and
+    its instance no longer says it moved (provision would refuse to run)."""
     run(["docker", "exec", CONTAINER, "rm", "-f", MOVE_FACT])
+    aws("ec2").delete_tags(Resources=[instance_id("local")], Tags=[{"Key": "moved-to"}])
     proc = run(["ansible-playbook", "-i", "inventory/local", "playbooks/web.yml"])
     assert proc.returncode == 0, proc.stdout[-4000:]
     changes = [

@@ -14,10 +14,12 @@ import pytest
 from tests.conftest import run
 from tests.e2e.account_move import (
     ANIMALS,
+    CLIENT_ACCOUNT,
     CLIENT_ADDRESS,
     CONTAINER,
     MOTO,
     MOVE_FACT,
+    NAMES,
     REGION,
     animals,
     aws,
@@ -32,7 +34,7 @@ from tests.e2e.account_move import (
     seed,
     until_followed,
 )
-from tests.e2e.conftest import API, post_animal, psql, secret
+from tests.e2e.conftest import API, playbook, post_animal, psql, secret
 from tests.load import NameFollower
 from tests.recap import changed_by_host
 
@@ -195,6 +197,15 @@ def test_the_names_point_at_the_client_and_stragglers_are_passed_on(moved, api):
     assert r.status in (200, 201), r.data[:200]
     assert client_psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "1"
     assert psql(f"SELECT count(*) FROM animals WHERE nom = '{name}'") == "0"
+
+
+def test_provision_on_the_moved_source_refuses_to_point_the_names_back(moved):
+    before = [record(name) for name in NAMES]
+    proc = playbook("provision", log="e2e-move-provision-source")
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert f"moved to account and address {CLIENT_ACCOUNT}" in proc.stdout, proc.stdout[-4000:]
+    assert not any(changed_by_host(proc.stdout).values()), changed_by_host(proc.stdout)
+    assert [record(name) for name in NAMES] == before
 
 
 def test_a_second_run_resumes_and_changes_nothing(moved):
