@@ -5,7 +5,9 @@ Mitogen's scan of a module's imports compiles each file once per run."""
 import builtins
 import collections
 import importlib.util
+import json
 import re
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, run
@@ -70,3 +72,77 @@ def test_mitogen_compiles_each_module_utils_file_once_and_finds_the_same_imports
     # Both modules import ansible.module_utils.basic and what it imports: once each.
     assert compiled["ansible.module_utils.basic"] == 1, compiled
     assert max(compiled.values()) == 1, compiled
+
+
+def test_modules_with_this_projects_or_collections_utils_run_in_the_hosts_interpreter():
+    proc = run(
+        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(PROBE / "where.yml")],
+        env={
+            "ANSIBLE_LIBRARY": str(PROBE / "library"),
+            "ANSIBLE_MODULE_UTILS": f"{ROOT / 'module_utils'}:{PROBE / 'module_utils'}",
+        },
+    )
+    assert proc.returncode == 0, proc.stdout
+    found = re.search(r"WHERE ([\d,]+) SHARED ([\w,]+)", proc.stdout)
+    project_a, project_b, foreign_a, foreign_b = found.group(1).split(",")
+    # The project's own module_utils cannot clash: both runs share one interpreter...
+    assert project_a == project_b
+    # ...a module_utils from elsewhere might, so Mitogen still forks a fresh one each time.
+    assert len({project_a, foreign_a, foreign_b}) == 3
+    # The interpreter the strategy set up parses botocore's data once; its forks start
+    # from Mitogen's untouched parent.
+    assert found.group(2).split(",") == ["True", "True", "False", "False"]
+
+
+BOTOCORE_CLIENTS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import boto3
+from botocore import loaders
+
+parsed = []
+read = loaders.JSONFileLoader._load_file
+
+
+def counted(self, path, opener):
+    data = read(self, path, opener)
+    if data is not None:  # botocore probes names that do not exist
+        parsed.append(path)
+    return data
+
+
+loaders.JSONFileLoader._load_file = counted
+if sys.argv[2] == "shared":
+    import masclet_mitogen_target
+    assert masclet_mitogen_target.share_botocore_data()
+seen = []
+for region in ("eu-west-1", "eu-south-2", "us-east-1", "eu-west-1"):
+    for service in ("ec2", "iam", "s3", "route53", "sts"):
+        client = boto3.session.Session(region_name=region).client(service)
+        model = client.meta.service_model
+        seen.append([region, service, client.meta.endpoint_url, model.api_version,
+                     len(model.operation_names), client.can_paginate("list_roles")
+                     if service == "iam" else None])
+print(json.dumps({"seen": seen, "parsed": parsed}))
+"""
+
+
+def test_botocore_data_parsed_once_gives_every_session_the_same_clients():
+    def clients(mode):
+        proc = run(
+            [sys.executable, "-c", BOTOCORE_CLIENTS, str(ROOT / "plugins/mitogen_target"), mode]
+        )
+        assert proc.returncode == 0, proc.stdout
+        return json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("{")))
+
+    alone, shared = clients("alone"), clients("shared")
+    assert shared["seen"] == alone["seen"]
+    # 20 sessions: each parsed endpoints.json and its service's model on its own...
+    assert collections.Counter(alone["parsed"])[_endpoints(alone)] == 20
+    # ...and once in all when shared.
+    assert max(collections.Counter(shared["parsed"]).values()) == 1
+    assert len(shared["parsed"]) < len(alone["parsed"]) / 5
+
+
+def _endpoints(result):
+    return next(path for path in result["parsed"] if path.endswith("/endpoints.json"))
