@@ -3,6 +3,10 @@
 Mitogen keeps one Python interpreter per host for the whole run instead of starting one per
 task, which is most of what a converged run costs. Loading it from here keeps ``ansible.cfg``
 free of a path into one particular virtualenv.
+
+What a converged run still spent was profiled and cut here: actions that never touch the
+host run in the controller instead of a forked worker, compiled templates are reused, and
+work Mitogen repeated in every worker or every host's interpreter is done once per run.
 """
 
 import gc
@@ -11,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+import ansible.collections.list
 import ansible_mitogen.affinity
 import ansible_mitogen.loaders
 import ansible_mitogen.module_finder
@@ -18,6 +23,12 @@ import ansible_mitogen.planner
 import ansible_mitogen.process
 import ansible_mitogen.services
 import ansible_mitogen.strategy
+from ansible._internal import _task
+from ansible._internal._errors import _error_utils
+from ansible._internal._templating import _engine
+from ansible.executor.task_executor import TaskExecutor
+from ansible.executor.task_result import _RawTaskResult
+from ansible.plugins import loader as plugin_loader
 
 # What each host's interpreter runs once connected; Mitogen ships it from here on import.
 sys.path.append(str(Path(__file__).resolve().parents[1] / "mitogen_target"))
@@ -81,6 +92,31 @@ def _connect_and_set_up(self, key, spec, via=None) -> dict:
 
 ansible_mitogen.services.ContextService._connect = _connect_and_set_up
 
+_collection_dirs: list = []
+
+
+def _installed_collection_dirs() -> list:
+    """The installed collections' folders, listed once per run.
+
+    Mitogen lists them again in every task's worker that runs a collection module: the
+    ``ansible`` package brings ~100 collections, each imported and its metadata parsed, a
+    quarter of the workers' CPU in a no-op site.yml. The list cannot change during a run;
+    the strategy fills it before the first worker forks, so every worker inherits it.
+    """
+    if not _collection_dirs:
+        _collection_dirs.extend(
+            path.decode("utf-8") for path in ansible.collections.list.list_collection_dirs()
+        )
+    return _collection_dirs
+
+
+def _load_collections_once(invocation) -> None:
+    """Mitogen's _load_collections, from the list made once."""
+    invocation._extra_sys_paths.update(_installed_collection_dirs())
+
+
+ansible_mitogen.planner._load_collections = _load_collections_once
+
 # The project's own module_utils (library/ modules import them as ansible.module_utils.*).
 PROJECT_MODULE_UTILS = Path(__file__).resolve().parents[2] / "module_utils"
 
@@ -116,15 +152,130 @@ def _should_fork(self) -> bool:
 ansible_mitogen.planner.NewStylePlanner.should_fork = _should_fork
 
 
+_compiled_templates: dict = {}
+
+
+def _environment_key(engine) -> tuple:
+    """What makes two template engines' Jinja environments interchangeable.
+
+    Each engine builds its own environment, alike but for the folders its loader searches
+    (the template action and lookup set them); filters, tests and globals are the same.
+    """
+    loader = engine.environment.loader
+    return (type(engine.environment), tuple(loader.searchpath) if loader is not None else None)
+
+
+def _compiled_once(compile_method):
+    """An engine's compile step, remembered by source, options and environment.
+
+    ansible-core compiles every template and condition again each time it renders one: a
+    group_vars value that other variables refer to is compiled again for every task that
+    uses it (a third of the controller's time in a no-op site.yml). A compiled template
+    holds no variables, so one can serve every engine whose environment is alike. Filled
+    in this process, it is inherited by every worker forked after.
+    """
+
+    def compile_or_reuse(self, source, options):
+        key = (compile_method.__name__, source, options, _environment_key(self))
+        compiled = _compiled_templates.get(key)
+        if compiled is None:
+            if len(_compiled_templates) > 20000:  # bounded, in case a run makes endless ones
+                _compiled_templates.clear()
+            compiled = _compiled_templates[key] = compile_method(self, source, options)
+        return compiled
+
+    return compile_or_reuse
+
+
+_Engine = _engine.TemplateEngine
+_Engine._compile_template = _compiled_once(_Engine._compile_template)
+_Engine._compile_expression = _compiled_once(_Engine._compile_expression)
+
+# Actions that never touch the host: they template, compare and return (include_* only
+# tell the strategy what to load). A forked worker costs ~35 ms on this machine before the
+# task does anything, most of it page faults on the controller's memory: 60 asserts took
+# 2.4 s that way and 0.3 s in the controller. A third of a no-op site.yml's tasks are these.
+_CONTROLLER_ONLY = frozenset(
+    prefix + name
+    for prefix in ("", "ansible.builtin.", "ansible.legacy.")
+    for name in (
+        "add_host",
+        "assert",
+        "debug",
+        "fail",
+        "group_by",
+        "include_role",
+        "include_tasks",
+        "set_fact",
+        "set_stats",
+        "validate_argument_spec",
+    )
+)
+
+
+def _runs_in_controller(task) -> bool:
+    """Can this task run in the strategy's own process instead of a forked worker?
+
+    Only quick, host-free actions, and none that could wait: retries (until), async and
+    the debugger keep their worker, so nothing blocks the strategy's loop.
+    """
+    return (
+        (task.resolved_action or task.action) in _CONTROLLER_ONLY
+        and not task.until
+        and not task.async_val
+        and not task.debugger
+    )
+
+
 class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
     """Linear, over Mitogen connections."""
 
+    def _run_in_controller(self, host, task, task_vars, play_context) -> None:
+        """What a worker does for a task (WorkerProcess._run), in this process.
+
+        The executor templates the task in place and adds to the variables it is given, so
+        it gets copies: the strategy keeps the originals for the next host and for the
+        result. The result travels through the same queue as a worker's, after the
+        callbacks the executor queued for each loop item.
+        """
+        self._queued_task_cache[(host.name, task._uuid)] = {
+            "host": host,
+            "task": task,
+            "task_vars": task_vars,
+            "play_context": play_context,
+        }
+        self._tqm.send_callback("v2_runner_on_start", host, task)
+        own_task = task.copy(exclude_tasks=True)
+        with _task.TaskContext(own_task):
+            try:
+                result = TaskExecutor(
+                    host,
+                    own_task,
+                    dict(task_vars),
+                    play_context.copy(),
+                    self._loader,
+                    plugin_loader.get_plugin_loader_namespace(),
+                    self._final_q,
+                    self._variable_manager,
+                ).run()
+            except Exception as ex:  # a worker reports these as a failed task too
+                result = _error_utils.result_dict_from_exception(ex)
+            self._final_q.send_task_result(
+                _RawTaskResult(
+                    host=host, task=own_task, return_data=result, task_fields=own_task.dump_attrs()
+                )
+            )
+        self._pending_results += 1
+
     def _queue_task(self, host, task, task_vars, play_context):
+        if _runs_in_controller(task):
+            return self._run_in_controller(host, task, task_vars, play_context)
         # Each task runs in a worker forked from this process. Left in the collector's
         # generations, the objects it inherits (inventory, variables, loaded plugins) are
         # scanned again by every collection the worker runs, and each scan copies the pages
         # it touches: freezing them for the fork cut a no-op site.yml from ~54 s to ~40 s.
         # Unfrozen straight after, so this process still collects its own garbage.
+        _installed_collection_dirs()  # listed here, so every worker inherits the list
         gc.freeze()
         try:
             return super()._queue_task(host, task, task_vars, play_context)

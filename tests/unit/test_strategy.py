@@ -146,3 +146,37 @@ def test_botocore_data_parsed_once_gives_every_session_the_same_clients():
 
 def _endpoints(result):
     return next(path for path in result["parsed"] if path.endswith("/endpoints.json"))
+
+
+def _controller_probe(strategy):
+    proc = run(
+        ["ansible-playbook", "-v", "-i", "localhost,", "-c", "local", PROBE / "controller.yml"],
+        env={
+            "ANSIBLE_STRATEGY": strategy,
+            "ANSIBLE_LOOKUP_PLUGINS": str(PROBE / "lookup_plugins"),
+            "ANSIBLE_ROLES_PATH": str(PROBE / "roles"),
+        },
+    )
+    assert proc.returncode == 0, proc.stdout
+    # What a user reads: each task, each host's and item's outcome and what it returned,
+    # the process ids and times aside.
+    shown = re.compile(r'(TASK \[|ok:|changed:|failed:|fatal:|included:|\.\.\.ignoring|\s+"msg")')
+    varies = re.compile(r"\d{4,}|\d\d:\d\d:\d\d\.\d+")  # process ids, dates, times
+    seen = [varies.sub("", line) for line in proc.stdout.splitlines() if shown.match(line)]
+    pids = re.search(r"PIDS (\d+) (\d+) (\d+)", proc.stdout).groups()
+    return seen, pids
+
+
+def test_host_free_actions_run_in_the_controller_and_report_as_a_worker_would():
+    linear, linear_pids = _controller_probe("linear")
+    ours, (set_fact_pid, debug_pid, module_pid) = _controller_probe("mitogen_linear")
+
+    assert ours == linear
+    assert len(ours) > 30, ours
+    # The roles' templates share their source but include their own part: compiled
+    # templates are reused only where the included files are found in the same folders.
+    assert any("[part of A] [part of B]" in line for line in ours), ours
+    # Under linear every task forks its own worker...
+    assert len(set(linear_pids)) == 3
+    # ...here set_fact and debug ran in one process, the controller; the module in a worker.
+    assert set_fact_pid == debug_pid != module_pid
