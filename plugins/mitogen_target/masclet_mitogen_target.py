@@ -4,7 +4,8 @@ Mitogen keeps one Python interpreter per host for the whole run, and the AWS col
 modules run inside it, one after another. Each module builds a new botocore session, and
 each session parses botocore's data files again: the 1.2 MB endpoints.json and every
 service's model (EC2's is 4.3 MB), with an OrderedDict per object. In a no-op site.yml
-that was ~6 s of the run's critical path; parsed once per interpreter instead.
+that was ~6 s of the run's critical path; parsed once per interpreter instead, and the list
+of services botocore searches its folders for before each model, made once too.
 """
 
 
@@ -35,4 +36,17 @@ def share_botocore_data() -> bool:
 
     load_file.masclet_shared = True
     loaders.JSONFileLoader.load_file = load_file
+
+    # Before each model it loads, a new session lists every service botocore knows (~400
+    # folders, a stat for each of their files): the same list while the files stay put.
+    list_services = loaders.Loader.list_available_services
+    listed: dict = {}
+
+    def list_available_services(self, type_name):
+        key = (tuple(self.search_paths), type_name)
+        if key not in listed:
+            listed[key] = list_services(self, type_name)
+        return list(listed[key])
+
+    loaders.Loader.list_available_services = list_available_services
     return True

@@ -112,18 +112,29 @@ def counted(self, path, opener):
 
 
 loaders.JSONFileLoader._load_file = counted
+listings = []
+list_services = loaders.Loader.list_available_services
+
+
+def listing(self, type_name):
+    listings.append(type_name)
+    return list_services(self, type_name)
+
+
+loaders.Loader.list_available_services = listing
 if sys.argv[2] == "shared":
     import masclet_mitogen_target
     assert masclet_mitogen_target.share_botocore_data()
 seen = []
 for region in ("eu-west-1", "eu-south-2", "us-east-1", "eu-west-1"):
     for service in ("ec2", "iam", "s3", "route53", "sts"):
-        client = boto3.session.Session(region_name=region).client(service)
+        session = boto3.session.Session(region_name=region)
+        client = session.client(service)
         model = client.meta.service_model
         seen.append([region, service, client.meta.endpoint_url, model.api_version,
                      len(model.operation_names), client.can_paginate("list_roles")
-                     if service == "iam" else None])
-print(json.dumps({"seen": seen, "parsed": parsed}))
+                     if service == "iam" else None, len(session.get_available_services())])
+print(json.dumps({"seen": seen, "parsed": parsed, "listings": listings}))
 """
 
 
@@ -142,6 +153,9 @@ def test_botocore_data_parsed_once_gives_every_session_the_same_clients():
     # ...and once in all when shared.
     assert max(collections.Counter(shared["parsed"]).values()) == 1
     assert len(shared["parsed"]) < len(alone["parsed"]) / 5
+    # Each session listed the services it could load; once per kind of file when shared.
+    assert len(alone["listings"]) >= 40
+    assert sorted(shared["listings"]) == sorted(set(alone["listings"]))
 
 
 def _endpoints(result):
