@@ -25,7 +25,7 @@ import ansible_mitogen.services
 import ansible_mitogen.strategy
 from ansible._internal import _task
 from ansible._internal._errors import _error_utils
-from ansible._internal._templating import _engine
+from ansible._internal._templating import _engine, _jinja_bits
 from ansible.executor.task_executor import TaskExecutor
 from ansible.executor.task_result import _RawTaskResult
 from ansible.plugins import loader as plugin_loader
@@ -153,6 +153,7 @@ ansible_mitogen.planner.NewStylePlanner.should_fork = _should_fork
 
 
 _compiled_templates: dict = {}
+_COMPILED = (_jinja_bits.AnsibleTemplate, _jinja_bits.AnsibleTemplateExpression)
 
 
 def _environment_key(engine) -> tuple:
@@ -179,9 +180,13 @@ def _compiled_once(compile_method):
         key = (compile_method.__name__, source, options, _environment_key(self))
         compiled = _compiled_templates.get(key)
         if compiled is None:
-            if len(_compiled_templates) > 20000:  # bounded, in case a run makes endless ones
-                _compiled_templates.clear()
-            compiled = _compiled_templates[key] = compile_method(self, source, options)
+            compiled = compile_method(self, source, options)
+            # A source that does not compile gives a function bound to this engine, which
+            # reports the error its own way: kept for no other engine.
+            if isinstance(compiled, _COMPILED):
+                if len(_compiled_templates) > 20000:  # bounded, should a run make endless ones
+                    _compiled_templates.clear()
+                _compiled_templates[key] = compiled
         return compiled
 
     return compile_or_reuse
