@@ -194,3 +194,25 @@ def test_host_free_actions_run_in_the_controller_and_report_as_a_worker_would():
     assert len(set(linear_pids)) == 3
     # ...here set_fact and debug ran in one process, the controller; the module in a worker.
     assert set_fact_pid == debug_pid != module_pid
+
+
+def test_workers_share_one_list_of_installed_collections(monkeypatch):
+    import ansible.collections.list
+
+    strategy = _load_strategy()
+    listed = []
+
+    def listing():
+        listed.append(1)
+        yield b"/collections/ansible_collections/amazon/aws"
+
+    monkeypatch.setattr(ansible.collections.list, "list_collection_dirs", listing)
+    invocations = [type("Invocation", (), {"_extra_sys_paths": set()})() for _ in range(3)]
+    for invocation in invocations:
+        strategy.ansible_mitogen.planner._load_collections(invocation)
+    # Listed once (the strategy does it before the first fork); each module still gets it.
+    assert len(listed) == 1
+    assert all(
+        inv._extra_sys_paths == {"/collections/ansible_collections/amazon/aws"}
+        for inv in invocations
+    )
