@@ -217,6 +217,11 @@ def test_service_hardening_rated_ok_or_better(host):
     assert probe.rc != 0
 
 
+def venv_set(host, release: str) -> str:
+    """The package set a release's venv links to."""
+    return host.run(f"readlink -e {HOME}/releases/{release}/venv").stdout.strip()
+
+
 def nginx_workers(host):
     return host.run('pgrep -P "$(cat /run/nginx.pid)" | sort').stdout.split()
 
@@ -253,6 +258,9 @@ def test_deploy_v2_under_load_has_zero_failed_requests(host):
     )
     assert status in (200, 201), body
     assert json.loads(body).get("pes") == 412.5
+    # v2's requirements are v1's: it links to the package set v1 installed, pip ran no install.
+    assert "shared with an earlier release" in proc.stdout, proc.stdout[-6000:]
+    assert venv_set(host, after["release"]) == venv_set(host, before["release"])
     m = re.search(r"pip install for \S+ took (\S+)\"", proc.stdout)
     record(
         "deploy v2.0.0",
@@ -307,6 +315,7 @@ def test_rollback_to_named_release_reinstalls_its_recorded_set(host):
         if "2.0.0" in host.file(f"{HOME}/releases/{r}/RELEASE.json").content_string
     )
     lock_before = host.file(f"{HOME}/releases/{v2}/requirements.lock").content_string
+    set_before = venv_set(host, v2)
     host.run(f"rm -rf {HOME}/releases/{v2}/venv")
     with Load() as load:
         proc = playbook("rollback.yml", "-e", f"backend_rollback_to={v2}")
@@ -321,7 +330,10 @@ def test_rollback_to_named_release_reinstalls_its_recorded_set(host):
     )
     assert load.failed == [], load.failed[:10]
     assert health()[1]["version"] == "2.0.0"
-    assert f"pip install for {v2} took 0:" in proc.stdout  # the venv was rebuilt
+    assert f"pip install for {v2} took 0:" in proc.stdout
+    # The venv was rebuilt from the lock, as a package set of its own.
+    assert "installing the recorded set requirements.lock" in proc.stdout, proc.stdout[-6000:]
+    assert venv_set(host, v2) != set_before
     freeze = host.run(f"{HOME}/releases/{v2}/venv/bin/pip freeze")
     assert freeze.stdout == lock_before
 
@@ -345,6 +357,11 @@ def test_lock_from_another_environment_installs_exactly_that_set(host, tmp_path)
     freeze = host.run(f"{HOME}/releases/{after['release']}/venv/bin/pip freeze")
     assert freeze.stdout == recorded
     assert health()[1]["version"] == "2.0.0"
+    # Cleanup left only the package sets a kept release links to (the failed release's and
+    # the one the named rollback replaced are gone).
+    releases = host.run(f"ls {HOME}/releases").stdout.split()
+    sets = host.run(f"ls {HOME}/sets").stdout.split()
+    assert sorted(sets) == sorted({venv_set(host, r).rsplit("/", 1)[-1] for r in releases})
 
 
 def test_unknown_version_stops_before_any_change(host):
