@@ -6,6 +6,7 @@ with its venv removed. Every HTTP request goes to the port the instance publishe
 127.0.0.3 (molecule/config.yml).
 """
 
+import hashlib
 import json
 import os
 import re
@@ -217,6 +218,13 @@ def test_service_hardening_rated_ok_or_better(host):
     assert probe.rc != 0
 
 
+def set_key(lock: str) -> str:
+    """The package set a lock installs into, as roles/backend/tasks/install.yml names it: its
+    content, the kind of input, the Python, pip's options, the extras (vars/scenario.yml)."""
+    extras = "".join(f"{e}\n" for e in ("schedule", "PyJWT"))
+    return hashlib.sha1(f"{lock}lock\npython3\n--\n{extras}\n".encode()).hexdigest()[:16]
+
+
 def venv_set(host, release: str) -> str:
     """The package set a release's venv links to."""
     return host.run(f"readlink -e {HOME}/releases/{release}/venv").stdout.strip()
@@ -342,8 +350,14 @@ def test_lock_from_another_environment_installs_exactly_that_set(host, tmp_path)
     """backend_pip_lock_from: production installs the set development recorded."""
     state = live(host)
     recorded = host.file(f"{HOME}/releases/{state['release']}/requirements.lock").content_string
+    # Development's lock as it came (a comment more): a set no release has installed yet. A
+    # run cut short while installing it left it unfinished, half-written packages and all:
+    # the deploy must install it again from scratch, not take what is there as installed.
+    given = recorded + "# recorded on development\n"
     lock = tmp_path / "dev-requirements.lock"
-    lock.write_text(recorded)
+    lock.write_text(given)
+    unfinished = f"{HOME}/sets/{set_key(given)}"
+    host.run(f"mkdir -p {unfinished}/lib && touch {unfinished}/lib/half-written")
     with Load() as load:
         proc = playbook(
             "converge.yml", "-e", "backend_version=v2.0.0", "-e", f"backend_pip_lock_from={lock}"
@@ -354,6 +368,9 @@ def test_lock_from_another_environment_installs_exactly_that_set(host, tmp_path)
     # Same commit, other build inputs: a new release, installed from the given set.
     assert after["release"] != state["release"]
     assert after["release"][:10] == state["release"][:10]
+    assert "installing the set given by backend_pip_lock_from" in proc.stdout, proc.stdout[-6000:]
+    assert venv_set(host, after["release"]) == unfinished
+    assert not host.file(f"{unfinished}/lib/half-written").exists
     freeze = host.run(f"{HOME}/releases/{after['release']}/venv/bin/pip freeze")
     assert freeze.stdout == recorded
     assert health()[1]["version"] == "2.0.0"
