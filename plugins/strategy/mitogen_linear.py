@@ -5,8 +5,9 @@ task, which is most of what a converged run costs. Loading it from here keeps ``
 free of a path into one particular virtualenv.
 
 What a converged run still spent was profiled and cut here: actions that never touch the
-host run in the controller instead of a forked worker, compiled templates are reused, and
-work Mitogen repeated in every worker or every host's interpreter is done once per run.
+host run in the controller instead of a forked worker, and so does every task a play runs on
+one host alone; compiled templates are reused, and work Mitogen repeated in every worker or
+every host's interpreter is done once per run.
 """
 
 import gc
@@ -218,18 +219,20 @@ _CONTROLLER_ONLY = frozenset(
 )
 
 
-def _runs_in_controller(task) -> bool:
+def _runs_in_controller(task, hosts: int) -> bool:
     """Can this task run in the strategy's own process instead of a forked worker?
 
-    Only quick, host-free actions, and none that could wait: retries (until), async and
-    the debugger keep their worker, so nothing blocks the strategy's loop.
+    Quick, host-free actions always can. Any other task can when it runs on one host alone:
+    linear waits for it before the next task whatever runs it, so a worker would only add
+    its fork and its own connection to Mitogen's multiplexer (~50 ms of the controller's CPU
+    a task here). On several hosts their workers run side by side, and a task that could
+    wait (until) keeps its worker. Async tasks and the debugger always keep theirs.
     """
-    return (
-        (task.resolved_action or task.action) in _CONTROLLER_ONLY
-        and not task.until
-        and not task.async_val
-        and not task.debugger
-    )
+    if task.async_val or task.debugger:
+        return False
+    if hosts == 1:
+        return True
+    return (task.resolved_action or task.action) in _CONTROLLER_ONLY and not task.until
 
 
 class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
@@ -272,8 +275,16 @@ class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
             )
         self._pending_results += 1
 
+    # How many hosts run the task being queued (linear queues it for all of them in turn).
+    _hosts_on_task = 0
+
+    def _get_next_task_lockstep(self, hosts, iterator):
+        host_tasks = super()._get_next_task_lockstep(hosts, iterator)
+        self._hosts_on_task = len(host_tasks)
+        return host_tasks
+
     def _queue_task(self, host, task, task_vars, play_context):
-        if _runs_in_controller(task):
+        if _runs_in_controller(task, self._hosts_on_task):
             return self._run_in_controller(host, task, task_vars, play_context)
         # Each task runs in a worker forked from this process. Left in the collector's
         # generations, the objects it inherits (inventory, variables, loaded plugins) are

@@ -18,8 +18,9 @@ PROBE = ROOT / "tests/unit/strategy_probe"
 def test_workers_inherit_frozen_objects_and_the_controller_keeps_collecting(tmp_path):
     at_end = tmp_path / "frozen-at-end"
     proc = run(
-        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(PROBE / "probe.yml")],
+        ["ansible-playbook", "-i", "one,two,", "-c", "local", str(PROBE / "probe.yml")],
         env={
+            "ANSIBLE_INVENTORY_ENABLED": "host_list",  # ansible.cfg's list has no host_list
             "ANSIBLE_LOOKUP_PLUGINS": str(PROBE / "lookup_plugins"),
             "ANSIBLE_CALLBACK_PLUGINS": str(PROBE / "callback_plugins"),
             "ANSIBLE_CALLBACKS_ENABLED": "gc_frozen_at_end",
@@ -192,8 +193,32 @@ def test_host_free_actions_run_in_the_controller_and_report_as_a_worker_would():
     assert any("[part of A] [part of B]" in line for line in ours), ours
     # Under linear every task forks its own worker...
     assert len(set(linear_pids)) == 3
-    # ...here set_fact and debug ran in one process, the controller; the module in a worker.
-    assert set_fact_pid == debug_pid != module_pid
+    # ...here, on one host, every task ran in one process, the controller: the module too.
+    assert set_fact_pid == debug_pid == module_pid
+
+
+def test_on_several_hosts_modules_run_in_workers_side_by_side():
+    proc = run(
+        ["ansible-playbook", "-i", "one,two,", "-c", "local", PROBE / "hosts.yml"],
+        env={
+            "ANSIBLE_INVENTORY_ENABLED": "host_list",
+            "ANSIBLE_LOOKUP_PLUGINS": str(PROBE / "lookup_plugins"),
+        },
+    )
+    assert proc.returncode == 0, proc.stdout
+    where = dict(
+        (host, (int(controller), int(module), int(retried)))
+        for host, controller, module, retried in re.findall(
+            r"WHERE (\w+) (\d+) (\d+) (\d+)", proc.stdout
+        )
+    )
+    assert sorted(where) == ["one", "two"], proc.stdout
+    controller = {pids[0] for pids in where.values()}
+    workers = [pid for pids in where.values() for pid in pids[1:]]
+    # The debug that reports ran in the controller for both hosts...
+    assert len(controller) == 1
+    # ...each module and each task that could wait in a worker of its own.
+    assert len(set(workers)) == 4 and not controller & set(workers)
 
 
 def test_workers_share_one_list_of_installed_collections(monkeypatch):
