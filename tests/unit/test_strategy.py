@@ -1,6 +1,7 @@
-"""The strategy in ansible.cfg (plugins/strategy/mitogen_linear.py) forks each task's worker
-with the controller's objects frozen, and unfreezes them in the controller afterwards; and
-Mitogen's scan of a module's imports compiles each file once per run."""
+"""The strategy in ansible.cfg (plugins/strategy/mitogen_linear.py) runs a one-host play's
+tasks in the controller; on several hosts it forks each task's worker with the controller's
+objects frozen, and unfreezes them in the controller afterwards; and Mitogen's scan of a
+module's imports compiles each file once per run."""
 
 import builtins
 import collections
@@ -176,7 +177,7 @@ def _controller_probe(strategy):
     # What a user reads: each task, each host's and item's outcome and what it returned,
     # the process ids and times aside.
     shown = re.compile(r'(TASK \[|ok:|changed:|failed:|fatal:|included:|\.\.\.ignoring|\s+"msg")')
-    varies = re.compile(r"\d{4,}|\d\d:\d\d:\d\d\.\d+")  # process ids, dates, times
+    varies = re.compile(r"\d+:\d\d:\d\d\.\d+|\d{4,}")  # times and durations, process ids, dates
     seen = [varies.sub("", line) for line in proc.stdout.splitlines() if shown.match(line)]
     pids = re.search(r"PIDS (\d+) (\d+) (\d+)", proc.stdout).groups()
     return seen, pids
