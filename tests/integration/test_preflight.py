@@ -77,6 +77,15 @@ def test_region_that_does_not_exist():
     refused(provision(aws_region="eu-fake-9"), "aws_region=eu-fake-9 is not an AWS region")
 
 
+def test_an_inventory_that_searches_another_region():
+    # The aws_ec2 inventory follows AWS_REGION, not aws_region (eu-west-1 here).
+    line = refused(
+        provision(env={"AWS_REGION": "eu-south-2"}),
+        "the aws_ec2 inventory searches eu-south-2 (AWS_REGION) and aws_region is eu-west-1",
+    )
+    assert "export AWS_REGION=eu-west-1" in line
+
+
 @pytest.mark.parametrize("cidrs", [[], ["0.0.0.0/0"], ["my-office"]])
 def test_missing_or_open_admin_network(cidrs):
     refused(provision(provision_admin_cidrs=cidrs), "provision_admin_cidrs must list the networks")

@@ -264,6 +264,33 @@ def test_inventory_finds_the_instance_by_tags():
     )
 
 
+@pytest.mark.parametrize("damage", ["readable by others", "missing"])
+def test_a_private_key_ssh_would_refuse_stops_a_host_phase_before_it_connects(damage):
+    key = ROOT / ".local" / "dev" / f"{PROJECT}-dev.pem"
+    aside = key.with_suffix(".aside")
+    if damage == "missing":
+        key.rename(aside)
+    else:
+        key.chmod(0o644)
+    try:
+        proc = playbook("dev", "server")
+    finally:
+        if damage == "missing":
+            aside.rename(key)
+        key.chmod(0o600)
+    out = proc.stdout.replace(str(ROOT / "playbooks" / ".."), str(ROOT))
+    assert proc.returncode != 0, out[-3000:]
+    expected = (
+        f"the private key {key} is missing"
+        if damage == "missing"
+        else f"the private key {key} has mode 0644 and ssh refuses a key others can read: "
+        f"chmod 600 {key}"
+    )
+    assert expected in out, out[-3000:]
+    # Stopped on the controller: no task reached the instance.
+    assert "UNREACHABLE" not in out and "Base |" not in out, out[-3000:]
+
+
 def test_check_mode_from_nothing_creates_nothing():
     proc = ok(playbook("prod", "provision", "--check"))
     assert "fatal" not in proc.stdout
